@@ -1,1 +1,3 @@
-Console.WriteLine("stub");
+using StreamGateway.Cli;
+
+return await GatewayCommandLine.RunAsync(args).ConfigureAwait(false);

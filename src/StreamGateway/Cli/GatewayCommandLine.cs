@@ -1,0 +1,173 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using StreamGateway.Configuration;
+using StreamGateway.Demo;
+using StreamGateway.Hosting;
+
+namespace StreamGateway.Cli;
+
+/// <summary>
+/// The program's commands. <c>run</c> (the default) serves a config file, or the built-in demo
+/// without one; <c>validate</c> checks a config and exits. Exit codes: 0 ok, 1 invalid config,
+/// 2 bad command line.
+/// </summary>
+internal static class GatewayCommandLine
+{
+    public const int ExitOk = 0;
+    public const int ExitInvalidConfig = 1;
+    public const int ExitUsage = 2;
+
+    private const string Usage = """
+        StreamGateway: relays school CCTV cameras to operations centers over RTSP.
+
+        Usage:
+          StreamGateway [run] [--config FILE]   serve the cameras in FILE; without --config, run the built-in demo
+          StreamGateway validate --config FILE  check FILE, print every error, exit 0 (valid) or 1 (invalid)
+          StreamGateway --help
+
+        Environment variables override any config key, e.g.
+          Gateway__Schools__school-12__Cameras__yard__Password=...
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (!TryParse(args, out var command, out var configPath, out var usageError))
+        {
+            await Console.Error.WriteLineAsync(usageError + Environment.NewLine + Environment.NewLine + Usage).ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        switch (command)
+        {
+            case "help":
+                Console.WriteLine(Usage);
+                return ExitOk;
+            case "validate":
+                return Validate(configPath!);
+            default:
+                return await ServeAsync(configPath).ConfigureAwait(false);
+        }
+    }
+
+    private static bool TryParse(string[] args, out string command, out string? configPath, out string error)
+    {
+        command = "run";
+        configPath = null;
+        error = string.Empty;
+        var position = 0;
+        if (args.Length > 0 && !args[0].StartsWith('-'))
+        {
+            command = args[0];
+            position = 1;
+            if (command is not ("run" or "validate"))
+            {
+                error = $"unknown command '{command}'";
+                return false;
+            }
+        }
+
+        for (; position < args.Length; position++)
+        {
+            switch (args[position])
+            {
+                case "--config" or "-c" when position + 1 < args.Length:
+                    configPath = args[++position];
+                    break;
+                case "--help" or "-h":
+                    command = "help";
+                    return true;
+                default:
+                    error = $"unknown or incomplete option '{args[position]}'";
+                    return false;
+            }
+        }
+
+        if (command == "validate" && configPath is null)
+        {
+            error = "validate needs --config FILE";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static int Validate(string configPath)
+    {
+        var result = GatewayConfigLoader.Load(configPath);
+        ConfigDiagnosticsPrinter.Print(result.Success ? Console.Out : Console.Error, result);
+        if (result.Success)
+        {
+            var cameras = result.Config!.Schools.Sum(s => s.Cameras.Count);
+            Console.WriteLine($"{configPath}: valid ({result.Config.Schools.Count} schools, {cameras} cameras)");
+        }
+
+        return result.Success ? ExitOk : ExitInvalidConfig;
+    }
+
+    private static async Task<int> ServeAsync(string? configPath)
+    {
+        using var loggerFactory = CreateLoggerFactory();
+        var logger = loggerFactory.CreateLogger("StreamGateway");
+        await using var demo = configPath is null ? new DemoCameras() : null;
+        ConfigLoadResult loaded;
+        if (demo is not null)
+        {
+            await demo.StartAsync(loggerFactory, CancellationToken.None).ConfigureAwait(false);
+            loaded = GatewayConfigLoader.Load(demo.BuildConfiguration(), "built-in demo");
+        }
+        else
+        {
+            loaded = GatewayConfigLoader.Load(configPath!);
+        }
+
+        if (!loaded.Success)
+        {
+            ConfigDiagnosticsPrinter.Print(Console.Error, loaded);
+            return ExitInvalidConfig;
+        }
+
+        foreach (var warning in loaded.Warnings)
+        {
+            HostLog.ConfigWarning(logger, warning.ToString());
+        }
+
+        using var shutdown = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; shutdown.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; shutdown.Cancel(); });
+
+        await using var host = new GatewayHost(loaded.Config!, loggerFactory);
+        await host.StartAsync(shutdown.Token).ConfigureAwait(false);
+        if (demo is not null)
+        {
+            foreach (var camera in loaded.Config!.Schools.SelectMany(s => s.Cameras))
+            {
+                HostLog.DemoCamera(logger, camera.Path, host.LocalUrl(camera.Path));
+            }
+
+            Console.WriteLine($"Demo running. Watch it: ffplay -rtsp_transport tcp {host.LocalUrl("demo-school/cam1")}   (Ctrl+C stops)");
+        }
+
+        using var watcher = configPath is null ? null : host.WatchConfigFile(configPath);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, shutdown.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return ExitOk;
+    }
+
+    private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(builder =>
+    {
+        builder.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+        });
+        builder.SetMinimumLevel(LogLevel.Information);
+        builder.AddFilter("Microsoft", LogLevel.Warning);
+    });
+}

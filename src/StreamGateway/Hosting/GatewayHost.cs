@@ -1,0 +1,267 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using StreamGateway.Configuration;
+using StreamGateway.Ingest;
+using StreamGateway.Publish;
+using StreamGateway.Relay;
+
+namespace StreamGateway.Hosting;
+
+/// <summary>
+/// Composes the gateway from a validated config: one hub per camera, one connector per school, the
+/// RTSP server that re-publishes every hub, and the HTTP status endpoint. <see cref="ApplyAsync"/>
+/// moves a running gateway to a new config touching only the cameras that changed.
+/// </summary>
+internal sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly StreamRegistry _registry = new();
+    private readonly Dictionary<string, SchoolConnector> _schools = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly RelayOptions _relayOptions;
+    private RtspServer? _rtspServer;
+    private HttpStatusServer? _httpServer;
+
+    public GatewayHost(GatewayConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, RelayOptions? relayOptions = null)
+    {
+        Config = config;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<GatewayHost>();
+        _time = time ?? TimeProvider.System;
+        _relayOptions = relayOptions ?? new RelayOptions();
+    }
+
+    /// <summary>The config in force (the last one applied successfully).</summary>
+    public GatewayConfig Config { get; private set; }
+
+    public IPEndPoint RtspEndPoint => _rtspServer?.LocalEndPoint ?? throw new InvalidOperationException("not started");
+
+    public IPEndPoint? HttpEndPoint => _httpServer?.LocalEndPoint;
+
+    public StreamRegistry Registry => _registry;
+
+    /// <summary>The URL a viewer on this machine uses for a path.</summary>
+    public string LocalUrl(string path) => $"rtsp://127.0.0.1:{RtspEndPoint.Port}/{path}";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var camera in Config.Schools.SelectMany(s => s.Cameras))
+        {
+            await StartCameraAsync(camera, hub: null).ConfigureAwait(false);
+        }
+
+        _rtspServer = new RtspServer(
+            new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
+            _registry,
+            _loggerFactory);
+        await _rtspServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        HostLog.RtspListening(_logger, _rtspServer.LocalEndPoint.ToString());
+
+        if (Config.HttpPort >= 0)
+        {
+            _httpServer = new HttpStatusServer(this, _loggerFactory);
+            await _httpServer.StartAsync(IPAddress.Parse(Config.HttpBindAddress), Config.HttpPort, cancellationToken).ConfigureAwait(false);
+            HostLog.HttpListening(_logger, _httpServer.LocalEndPoint.ToString());
+        }
+
+        foreach (var camera in Config.Schools.SelectMany(s => s.Cameras))
+        {
+            HostLog.Publishing(_logger, camera.Path, $"rtsp://<gateway>:{RtspEndPoint.Port}/{camera.Path}");
+        }
+    }
+
+    /// <summary>Raised after each reload attempt from a watched file: true when applied, false when rejected.</summary>
+    public event Action<bool>? ReloadCompleted;
+
+    /// <summary>
+    /// Watches the config file: a valid edit is applied, a bad one is logged with every error and
+    /// the last good config stays in force.
+    /// </summary>
+    public IDisposable WatchConfigFile(string path) => new ConfigFileWatcher(
+        path,
+        () => GatewayConfigLoader.Load(path),
+        next => _ = ApplyFromWatcherAsync(next),
+        errors =>
+        {
+            HostLog.ConfigRejected(_logger, string.Join(Environment.NewLine, errors));
+            ReloadCompleted?.Invoke(false);
+        },
+        TimeSpan.FromMilliseconds(300));
+
+    private async Task ApplyFromWatcherAsync(GatewayConfig next)
+    {
+        try
+        {
+            await ApplyAsync(next).ConfigureAwait(false);
+            ReloadCompleted?.Invoke(true);
+        }
+        catch (Exception ex)
+        {
+            HostLog.ReloadFailed(_logger, ex);
+            ReloadCompleted?.Invoke(false);
+        }
+    }
+
+    /// <summary>
+    /// Moves to <paramref name="next"/>: added cameras start, removed ones stop (their viewers are
+    /// closed), changed ones restart on the same hub (viewers stay if the media is the same), and
+    /// everything else is left alone.
+    /// </summary>
+    public async Task ApplyAsync(GatewayConfig next)
+    {
+        await _applyGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var diff = ConfigDiff.Compute(Config, next);
+            if (diff.ListenersChanged)
+            {
+                HostLog.ListenerChangeNeedsRestart(_logger);
+            }
+
+            foreach (var removed in diff.Removed)
+            {
+                await StopCameraAsync(removed).ConfigureAwait(false);
+            }
+
+            foreach (var changed in diff.Changed)
+            {
+                var hub = _registry.Resolve(changed.Path);
+                await StartCameraAsync(changed, hub).ConfigureAwait(false);
+            }
+
+            foreach (var added in diff.Added)
+            {
+                await StartCameraAsync(added, hub: null).ConfigureAwait(false);
+            }
+
+            Config = next;
+            HostLog.ConfigApplied(_logger, diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged);
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    private async Task StartCameraAsync(CameraConfig camera, StreamHub? hub)
+    {
+        if (hub is null)
+        {
+            hub = new StreamHub(camera.Path, _relayOptions);
+            _registry.Add(hub);
+        }
+
+        if (!_schools.TryGetValue(camera.SchoolId, out var school))
+        {
+            school = new SchoolConnector(camera.SchoolId, _loggerFactory, _time);
+            _schools[camera.SchoolId] = school;
+        }
+
+        await school.StartCameraAsync(ToSourceOptions(camera), hub).ConfigureAwait(false);
+    }
+
+    private async Task StopCameraAsync(CameraConfig camera)
+    {
+        if (_schools.TryGetValue(camera.SchoolId, out var school))
+        {
+            await school.StopCameraAsync(camera.Path).ConfigureAwait(false);
+            if (school.CameraCount == 0)
+            {
+                _schools.Remove(camera.SchoolId);
+                await school.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        _registry.Remove(camera.Path)?.Dispose();
+    }
+
+    internal static CameraSourceOptions ToSourceOptions(CameraConfig camera) => new()
+    {
+        Path = camera.Path,
+        Source = new Uri(camera.Source),
+        Username = camera.Username,
+        Password = camera.Password,
+        OnDemand = camera.OnDemand,
+        Transport = camera.Transport switch
+        {
+            CameraTransport.Tcp => IngestTransport.Tcp,
+            CameraTransport.Udp => IngestTransport.Udp,
+            _ => IngestTransport.Auto,
+        },
+    };
+
+    /// <summary>A snapshot of every camera for the status API; holds no secrets.</summary>
+    public IReadOnlyList<CameraStatus> GetStatus()
+    {
+        var result = new List<CameraStatus>();
+        foreach (var school in Config.Schools)
+        {
+            foreach (var camera in school.Cameras)
+            {
+                var connector = _schools.GetValueOrDefault(school.Id)?.Find(camera.Path);
+                var hub = _registry.Resolve(camera.Path);
+                var stats = hub?.GetStats();
+                result.Add(new CameraStatus(
+                    camera.Path,
+                    school.Id,
+                    camera.CameraId,
+                    connector?.State.ToString() ?? "Stopped",
+                    connector?.ActiveTransport?.ToString(),
+                    hub?.Tracks?.Select(t => $"{t.Kind.ToString().ToLowerInvariant()}/{t.EncodingName}").ToArray() ?? [],
+                    connector?.Counters.Packets ?? 0,
+                    connector?.Counters.Bytes ?? 0,
+                    connector?.Counters.Malformed ?? 0,
+                    connector?.Counters.Reconnects ?? 0,
+                    stats?.Subscribers ?? 0,
+                    stats?.DroppedPackets ?? 0,
+                    connector?.LastError));
+            }
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_httpServer is not null)
+        {
+            await _httpServer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_rtspServer is not null)
+        {
+            await _rtspServer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var school in _schools.Values)
+        {
+            await school.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _schools.Clear();
+        foreach (var hub in _registry.All)
+        {
+            hub.Dispose();
+        }
+
+        _applyGate.Dispose();
+    }
+}
+
+/// <summary>One camera as the status API shows it.</summary>
+internal sealed record CameraStatus(
+    string Path,
+    string School,
+    string Camera,
+    string State,
+    string? Transport,
+    string[] Tracks,
+    long PacketsReceived,
+    long BytesReceived,
+    long MalformedPackets,
+    long Reconnects,
+    int Viewers,
+    long ViewerDroppedPackets,
+    string? LastError);

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using StreamGateway.Configuration;
+using StreamGateway.Hosting;
+
+namespace StreamGateway.IntegrationTests.Gateway;
+
+/// <summary>
+/// A real gateway in the test process: config through the same loader as the program, real sockets
+/// on 127.0.0.1 with ephemeral ports, and every log line kept so tests can check for secrets.
+/// </summary>
+internal sealed class GatewayUnderTest : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggerFactory;
+    private IDisposable? _watcher;
+
+    private GatewayUnderTest(GatewayHost host, ILoggerFactory loggerFactory, CapturedLogs logs)
+    {
+        Host = host;
+        _loggerFactory = loggerFactory;
+        Logs = logs;
+    }
+
+    public GatewayHost Host { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public string Url(string path) => Host.LocalUrl(path);
+
+    /// <summary>Starts a gateway on the given cameras: path "school/camera" → (source, transport, extra keys).</summary>
+    public static Task<GatewayUnderTest> StartAsync(IEnumerable<(string Path, string Source, string Transport)> cameras, IDictionary<string, string?>? extra = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Gateway:Rtsp:Port"] = "0",
+            ["Gateway:Rtsp:BindAddress"] = "127.0.0.1",
+            ["Gateway:Http:Port"] = "0",
+            ["Gateway:Http:BindAddress"] = "127.0.0.1",
+        };
+        foreach (var (path, source, transport) in cameras)
+        {
+            var (school, camera) = Split(path);
+            values[$"Gateway:Schools:{school}:Name"] = $"Test school {school}";
+            values[$"Gateway:Schools:{school}:Cameras:{camera}:Source"] = source;
+            values[$"Gateway:Schools:{school}:Cameras:{camera}:Transport"] = transport;
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        return StartAsync(GatewayConfigLoader.Load(configuration, "test"));
+    }
+
+    /// <summary>Starts from a config file and watches it, as the program does.</summary>
+    public static async Task<GatewayUnderTest> StartFromFileAsync(string path)
+    {
+        var gateway = await StartAsync(GatewayConfigLoader.Load(path));
+        gateway._watcher = gateway.Host.WatchConfigFile(path);
+        return gateway;
+    }
+
+    public static async Task<GatewayUnderTest> StartAsync(ConfigLoadResult loaded)
+    {
+        Assert.True(loaded.Success, "test config invalid: " + string.Join("; ", loaded.Errors));
+        var logs = new CapturedLogs();
+        var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        var host = new GatewayHost(loaded.Config!, loggerFactory);
+        await host.StartAsync(CancellationToken.None);
+        return new GatewayUnderTest(host, loggerFactory, logs);
+    }
+
+    private static (string School, string Camera) Split(string path)
+    {
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        return (path[..slash], path[(slash + 1)..]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _watcher?.Dispose();
+        await Host.DisposeAsync();
+        _loggerFactory.Dispose();
+    }
+}
+
+/// <summary>Keeps every formatted log line (with exception text) of a test's gateway.</summary>
+internal sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public string AllText => string.Join(Environment.NewLine, _lines);
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lines.Enqueue($"{logLevel} {category}[{eventId.Id}] {formatter(state, exception)} {exception}");
+        }
+    }
+}
