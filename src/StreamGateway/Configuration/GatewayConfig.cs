@@ -1,0 +1,143 @@
+using System.Collections;
+using System.Text;
+
+namespace StreamGateway.Configuration;
+
+/// <summary>
+/// The validated gateway configuration. Immutable; value equality (lists compare element by element)
+/// is how a reload finds what changed. Built only by <see cref="GatewayConfigLoader"/> in production.
+/// </summary>
+internal sealed record GatewayConfig
+{
+    /// <summary>RTSP listener port for dispatchers. Optional, default 8554; 0 means any free port.</summary>
+    public int RtspPort { get; init; } = 8554;
+
+    /// <summary>RTSP listener address. Optional, default "0.0.0.0".</summary>
+    public string RtspBindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>HTTP status listener port. Optional, default 8080; 0 means any free port.</summary>
+    public int HttpPort { get; init; } = 8080;
+
+    /// <summary>HTTP status listener address. Optional, default "0.0.0.0".</summary>
+    public string HttpBindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>Every school, sorted by id (ordinal).</summary>
+    public IReadOnlyList<SchoolConfig> Schools { get; init => field = ValueList<SchoolConfig>.From(value); } = ValueList<SchoolConfig>.Empty;
+}
+
+/// <summary>One school: a group of cameras pulled by one connector.</summary>
+internal sealed record SchoolConfig
+{
+    /// <summary>Required. The config key; URL-path safe; the first segment of every camera path.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Optional (a warning when missing). Human readable name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Optional. District the school belongs to.</summary>
+    public string? District { get; init; }
+
+    /// <summary>The school's cameras, sorted by camera id (ordinal).</summary>
+    public IReadOnlyList<CameraConfig> Cameras { get; init => field = ValueList<CameraConfig>.From(value); } = ValueList<CameraConfig>.Empty;
+}
+
+/// <summary>How the gateway pulls a camera's RTP.</summary>
+internal enum CameraTransport
+{
+    /// <summary>Try UDP, fall back to TCP interleaved.</summary>
+    Auto,
+
+    /// <summary>RTP interleaved on the RTSP TCP connection.</summary>
+    Tcp,
+
+    /// <summary>RTP over UDP.</summary>
+    Udp,
+}
+
+/// <summary>
+/// One camera. <see cref="ToString"/> never shows the password. Two configs that are equal need no
+/// restart on reload.
+/// </summary>
+internal sealed record CameraConfig
+{
+    /// <summary>Required. Id of the owning school.</summary>
+    public required string SchoolId { get; init; }
+
+    /// <summary>Required. The camera's key within its school; URL-path safe.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>The path the gateway re-publishes the camera at: "school/camera".</summary>
+    public string Path => $"{SchoolId}/{CameraId}";
+
+    /// <summary>Required. Absolute rtsp:// or rtsps:// URL without user info (credentials live below).</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Optional. Camera login, from the URL user info or the Username key.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>Optional secret. Camera password; never printed.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Optional, default <see cref="CameraTransport.Auto"/>.</summary>
+    public CameraTransport Transport { get; init; } = CameraTransport.Auto;
+
+    /// <summary>Optional, default false: pulled all the time; true: pulled only while someone watches.</summary>
+    public bool OnDemand { get; init; }
+
+    // Written by hand so the password can never reach a log through ToString.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Path = ").Append(Path)
+            .Append(", Source = ").Append(SecretRedactor.RedactUrl(Source))
+            .Append(", Username = ").Append(Username)
+            .Append(", Password = ").Append(Password is null ? string.Empty : SecretRedactor.Mask)
+            .Append(", Transport = ").Append(Transport)
+            .Append(", OnDemand = ").Append(OnDemand);
+        return true;
+    }
+}
+
+/// <summary>
+/// A read-only list with value equality, so records holding lists compare by content without
+/// hand-written Equals on every record.
+/// </summary>
+internal sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
+{
+    private readonly T[] _items;
+
+    private ValueList(T[] items) => _items = items;
+
+    public static ValueList<T> Empty { get; } = new([]);
+
+    public static ValueList<T> From(IEnumerable<T>? items) => items switch
+    {
+        null => Empty,
+        ValueList<T> list => list,
+        _ => new ValueList<T>(items.ToArray()),
+    };
+
+    public int Count => _items.Length;
+
+    public T this[int index] => _items[index];
+
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
+
+    public bool Equals(ValueList<T>? other) => other is not null && _items.SequenceEqual(other._items);
+
+    public override bool Equals(object? obj) => obj is ValueList<T> other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var item in _items)
+        {
+            hash.Add(item);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    public override string ToString() => "[" + string.Join(", ", _items) + "]";
+}

@@ -1,0 +1,442 @@
+using System.Collections;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace StreamGateway.Configuration;
+
+/// <summary>
+/// Loads and validates the gateway configuration: a JSON file, with environment variables
+/// (standard "__" separator, no prefix) overriding any key. Values are read one by one (not through
+/// the binder) so every bad value becomes its own error with its key, and every error is reported
+/// at once. Diagnostics never contain a password.
+/// </summary>
+internal static partial class GatewayConfigLoader
+{
+    public const string SectionName = "Gateway";
+    public const int DefaultRtspPort = 8554;
+    public const int DefaultHttpPort = 8080;
+    public const string DefaultBindAddress = "0.0.0.0";
+
+    /// <summary>Longest school or camera id; ids end up in URLs and logs.</summary>
+    public const int MaxIdLength = 100;
+
+    private const int MaxQuotedLength = 120;
+
+    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools"];
+    private static readonly string[] ListenerKeys = ["Port", "BindAddress"];
+    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras"];
+    private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand"];
+
+    /// <summary>
+    /// Loads <paramref name="path"/> and applies environment overrides: <paramref name="environmentOverrides"/>
+    /// (variable name → value, e.g. "Gateway__Http__Port") or, when null, the process environment.
+    /// </summary>
+    public static ConfigLoadResult Load(string path, IDictionary<string, string?>? environmentOverrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var errors = new List<ConfigDiagnostic>();
+        var fileData = JsonConfigReader.Read(path, errors);
+        if (fileData is null)
+        {
+            return new ConfigLoadResult(null, errors, []);
+        }
+
+        var environment = NormalizeEnvironment(environmentOverrides ?? ReadProcessEnvironment());
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(fileData)
+            .AddInMemoryCollection(environment)
+            .Build();
+        return Validate(configuration, key => environment.ContainsKey(key) ? "environment" : path, errors);
+    }
+
+    /// <summary>Validates an already built configuration (tests, the built-in demo); diagnostics name <paramref name="sourceName"/>.</summary>
+    public static ConfigLoadResult Load(IConfiguration configuration, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return Validate(configuration, _ => sourceName, []);
+    }
+
+    /// <summary>A value safe to put in a message: URL passwords masked, length bounded.</summary>
+    internal static string Quote(string value)
+    {
+        var redacted = SecretRedactor.RedactUrl(value);
+        return redacted.Length <= MaxQuotedLength ? redacted : redacted[..MaxQuotedLength] + "...";
+    }
+
+    internal static bool IsSafeId(string id) =>
+        id.Length is > 0 and <= MaxIdLength && id is not "." and not ".." && SafeId().IsMatch(id);
+
+    private static ConfigLoadResult Validate(IConfiguration configuration, Func<string, string> originOf, List<ConfigDiagnostic> errors)
+    {
+        var validator = new Validator(originOf, errors);
+        var config = validator.ReadGateway(configuration.GetSection(SectionName));
+        return new ConfigLoadResult(config, validator.Errors, validator.Warnings);
+    }
+
+    private static Dictionary<string, string?> NormalizeEnvironment(IDictionary<string, string?> variables)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in variables)
+        {
+            var key = name.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+            if (key.Equals(SectionName, StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith(SectionName + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase))
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
+    }
+
+    private static Dictionary<string, string?> ReadProcessEnvironment()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            result[(string)entry.Key] = entry.Value as string;
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex SafeId();
+
+    /// <summary>One validation run: reads every value, collects every error and warning.</summary>
+    private sealed class Validator(Func<string, string> originOf, List<ConfigDiagnostic> errors)
+    {
+        public List<ConfigDiagnostic> Errors { get; } = errors;
+
+        public List<ConfigDiagnostic> Warnings { get; } = [];
+
+        public GatewayConfig? ReadGateway(IConfigurationSection gateway)
+        {
+            if (!gateway.Exists())
+            {
+                Error(gateway.Path, "the Gateway section is missing");
+                return null;
+            }
+
+            WarnUnknownKeys(gateway, GatewayKeys);
+            var rtsp = gateway.GetSection("Rtsp");
+            var http = gateway.GetSection("Http");
+            WarnUnknownKeys(rtsp, ListenerKeys);
+            WarnUnknownKeys(http, ListenerKeys);
+            var rtspPort = ReadPort(rtsp, DefaultRtspPort);
+            var httpPort = ReadPort(http, DefaultHttpPort);
+            var rtspBind = ReadBindAddress(rtsp);
+            var httpBind = ReadBindAddress(http);
+            if (rtspPort is > 0 && rtspPort == httpPort)
+            {
+                Error(http.GetSection("Port").Path, $"port {httpPort} is also Rtsp:Port; give each listener its own port");
+            }
+
+            var schools = new List<SchoolConfig>();
+            var schoolSections = gateway.GetSection("Schools").GetChildren().OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
+            if (schoolSections.Count == 0)
+            {
+                Warn(gateway.GetSection("Schools").Path, "no schools are configured; the gateway will serve nothing");
+            }
+
+            foreach (var section in schoolSections)
+            {
+                var school = ReadSchool(section);
+                if (school is not null)
+                {
+                    schools.Add(school);
+                }
+            }
+
+            if (Errors.Count > 0)
+            {
+                return null;
+            }
+
+            return new GatewayConfig
+            {
+                RtspPort = rtspPort!.Value,
+                RtspBindAddress = rtspBind!,
+                HttpPort = httpPort!.Value,
+                HttpBindAddress = httpBind!,
+                Schools = schools,
+            };
+        }
+
+        private SchoolConfig? ReadSchool(IConfigurationSection school)
+        {
+            var valid = CheckId(school, "school");
+            if (!IsObject(school, "an object with Name, District and Cameras"))
+            {
+                return null;
+            }
+
+            WarnUnknownKeys(school, SchoolKeys);
+            var name = NullIfBlank(ReadValue(school, "Name", ref valid));
+            var district = NullIfBlank(ReadValue(school, "District", ref valid));
+            if (name is null)
+            {
+                Warn(school.GetSection("Name").Path, "the school has no Name; dispatchers will see only its id");
+            }
+
+            var camerasSection = school.GetSection("Cameras");
+            var cameraSections = camerasSection.GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+            if (cameraSections.Count == 0)
+            {
+                Warn(camerasSection.Path, "the school has no cameras");
+            }
+
+            var cameras = new List<CameraConfig>();
+            foreach (var section in cameraSections)
+            {
+                var camera = ReadCamera(school.Key, section);
+                if (camera is null)
+                {
+                    valid = false;
+                }
+                else
+                {
+                    cameras.Add(camera);
+                }
+            }
+
+            return valid ? new SchoolConfig { Id = school.Key, Name = name, District = district, Cameras = cameras } : null;
+        }
+
+        private CameraConfig? ReadCamera(string schoolId, IConfigurationSection camera)
+        {
+            var valid = CheckId(camera, "camera");
+            if (!IsObject(camera, "an object with at least Source"))
+            {
+                return null;
+            }
+
+            WarnUnknownKeys(camera, CameraKeys);
+            var rawSource = ReadValue(camera, "Source", ref valid);
+            var rawTransport = ReadValue(camera, "Transport", ref valid);
+            var rawOnDemand = ReadValue(camera, "OnDemand", ref valid);
+            var username = NullIfBlank(ReadValue(camera, "Username", ref valid));
+            var password = NullIfEmpty(ReadValue(camera, "Password", ref valid));
+
+            var sourceKey = camera.GetSection("Source").Path;
+            CameraSource.ParsedSource source = default;
+            if (string.IsNullOrWhiteSpace(rawSource))
+            {
+                // An object where the URL belongs was already reported by ReadValue.
+                if (!camera.GetSection("Source").GetChildren().Any())
+                {
+                    Error(sourceKey, "Source is missing; give the camera's rtsp:// URL");
+                }
+
+                valid = false;
+            }
+            else if (!CameraSource.TryParse(rawSource, out source, out var sourceError))
+            {
+                Error(sourceKey, sourceError!);
+                valid = false;
+            }
+            else if (source.Username is not null && (username is not null || password is not null))
+            {
+                Error(camera.Path, "credentials are in both the Source URL and Username/Password; give credentials in one place");
+                valid = false;
+            }
+
+            if (password is not null && username is null && source.Username is null)
+            {
+                Error(camera.GetSection("Password").Path, "Password is given without Username");
+                valid = false;
+            }
+
+            var transport = CameraTransport.Auto;
+            if (rawTransport is not null && !TryParseTransport(rawTransport, out transport))
+            {
+                Error(camera.GetSection("Transport").Path, $"unknown transport '{Quote(rawTransport)}'; use tcp, udp or auto");
+                valid = false;
+            }
+
+            var onDemand = false;
+            if (rawOnDemand is not null && !bool.TryParse(rawOnDemand.Trim(), out onDemand))
+            {
+                Error(camera.GetSection("OnDemand").Path, $"'{Quote(rawOnDemand)}' is not true or false");
+                valid = false;
+            }
+
+            if (!valid)
+            {
+                return null;
+            }
+
+            return new CameraConfig
+            {
+                SchoolId = schoolId,
+                CameraId = camera.Key,
+                Source = source.Source,
+                Username = source.Username ?? username,
+                Password = source.Username is not null ? source.Password : password,
+                Transport = transport,
+                OnDemand = onDemand,
+            };
+        }
+
+        private static bool TryParseTransport(string value, out CameraTransport transport)
+        {
+            // Not Enum.TryParse: it would also accept "1" or "Tcp, Udp".
+            switch (value.Trim().ToUpperInvariant())
+            {
+                case "TCP":
+                    transport = CameraTransport.Tcp;
+                    return true;
+                case "UDP":
+                    transport = CameraTransport.Udp;
+                    return true;
+                case "AUTO":
+                    transport = CameraTransport.Auto;
+                    return true;
+                default:
+                    transport = CameraTransport.Auto;
+                    return false;
+            }
+        }
+
+        private int? ReadPort(IConfigurationSection listener, int defaultPort)
+        {
+            var valid = true;
+            var raw = ReadValue(listener, "Port", ref valid);
+            if (!valid)
+            {
+                return null;
+            }
+
+            if (raw is null)
+            {
+                return defaultPort;
+            }
+
+            var key = listener.GetSection("Port").Path;
+            if (!int.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var port))
+            {
+                Error(key, $"'{Quote(raw)}' is not an integer port");
+                return null;
+            }
+
+            if (port is < 0 or > IPEndPoint.MaxPort)
+            {
+                Error(key, $"port {port} is out of range 0..{IPEndPoint.MaxPort} (0 means any free port)");
+                return null;
+            }
+
+            return port;
+        }
+
+        private string? ReadBindAddress(IConfigurationSection listener)
+        {
+            var valid = true;
+            var raw = ReadValue(listener, "BindAddress", ref valid);
+            if (!valid)
+            {
+                return null;
+            }
+
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return DefaultBindAddress;
+            }
+
+            if (!IPAddress.TryParse(raw.Trim(), out var address))
+            {
+                Error(listener.GetSection("BindAddress").Path, $"'{Quote(raw)}' is not an IP address");
+                return null;
+            }
+
+            return address.ToString();
+        }
+
+        /// <summary>A scalar value, or null when absent; an object where a value belongs is an error.</summary>
+        private string? ReadValue(IConfigurationSection parent, string key, ref bool valid)
+        {
+            var section = parent.GetSection(key);
+            if (section.Value is null && section.GetChildren().Any())
+            {
+                Error(section.Path, "expected a single value, found an object or a list");
+                valid = false;
+            }
+
+            return section.Value;
+        }
+
+        private bool CheckId(IConfigurationSection section, string kind)
+        {
+            if (IsSafeId(section.Key))
+            {
+                return true;
+            }
+
+            Error(section.Path, $"{kind} id '{Quote(section.Key)}' is not URL-path safe; use 1..{MaxIdLength} letters, digits, '-', '_' or '.'");
+            return false;
+        }
+
+        private bool IsObject(IConfigurationSection section, string expected)
+        {
+            if (section.Value is not null && !section.GetChildren().Any())
+            {
+                Error(section.Path, $"expected {expected}, found a single value");
+                return false;
+            }
+
+            return true;
+        }
+
+        private void WarnUnknownKeys(IConfigurationSection section, string[] known)
+        {
+            foreach (var child in section.GetChildren())
+            {
+                if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                {
+                    var suggestion = known.FirstOrDefault(k => EditDistance(k.ToUpperInvariant(), child.Key.ToUpperInvariant()) <= 2);
+                    var hint = suggestion is null ? $"known keys: {string.Join(", ", known)}" : $"did you mean '{suggestion}'?";
+                    Warn(child.Path, $"unknown key '{Quote(child.Key)}' is ignored; {hint}");
+                }
+            }
+        }
+
+        private void Error(string key, string message) => Errors.Add(new ConfigDiagnostic(originOf(key), key, message));
+
+        private void Warn(string key, string message) => Warnings.Add(new ConfigDiagnostic(originOf(key), key, message));
+
+        private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+        // Small Levenshtein distance, only for "did you mean" on short key names.
+        private static int EditDistance(string a, string b)
+        {
+            if (Math.Abs(a.Length - b.Length) > 2 || a.Length > 64 || b.Length > 64)
+            {
+                return int.MaxValue;
+            }
+
+            var previous = new int[b.Length + 1];
+            var current = new int[b.Length + 1];
+            for (var j = 0; j <= b.Length; j++)
+            {
+                previous[j] = j;
+            }
+
+            for (var i = 1; i <= a.Length; i++)
+            {
+                current[0] = i;
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                }
+
+                (previous, current) = (current, previous);
+            }
+
+            return previous[b.Length];
+        }
+    }
+}
