@@ -1,0 +1,152 @@
+using System.Runtime.InteropServices;
+
+namespace StreamGateway.Relay.Tests;
+
+public sealed class RelayPacketPoolTests : RelayTestBase
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(1500)]
+    [InlineData(65540)]
+    public void Rent_GivesOneReferenceAndAtLeastTheRequestedCapacity(int minimumCapacity)
+    {
+        RelayPacket packet = Pool.Rent(minimumCapacity);
+
+        Assert.True(packet.Buffer.Length >= minimumCapacity);
+        Assert.Equal(1, packet.RefCount);
+        Assert.Equal(0, packet.Length);
+        Assert.Equal(1, Pool.Outstanding);
+
+        packet.Release();
+        Assert.Equal(0, Pool.Outstanding);
+    }
+
+    [Fact]
+    public void LastRelease_ReturnsThePacket_AndTheNextRentReusesItWithClearedMetadata()
+    {
+        RelayPacket packet = Rent(new Pkt(7, Track: 1, Ts: 1234, Kf: true, Rtcp: true));
+        packet.ReceivedAt = 99;
+        packet.AddRef();
+        packet.AddRef();
+
+        packet.Release();
+        packet.Release();
+        Assert.Equal(1, Pool.Outstanding);
+        Assert.Equal(7, IdOf(packet));
+
+        packet.Release();
+        Assert.Equal(0, Pool.Outstanding);
+        Assert.Equal(0, packet.Buffer.Length);
+
+        RelayPacket again = Pool.Rent(10);
+        Assert.Same(packet, again);
+        Assert.Equal((0, 0, false, false, 0u, 0L), (again.Length, again.TrackIndex, again.IsRtcp, again.IsKeyframeStart, again.RtpTimestamp, again.ReceivedAt));
+        again.Release();
+    }
+
+    [Fact]
+    public void DoubleRelease_AndAddRefAfterRelease_Throw()
+    {
+        RelayPacket packet = Pool.Rent(10);
+        packet.Release();
+
+        Assert.Throws<InvalidOperationException>(packet.Release);
+        Assert.Throws<InvalidOperationException>(packet.AddRef);
+        Assert.Equal(0, Pool.Outstanding);
+    }
+
+    [Fact]
+    public void Data_AndSegment_CoverTheFirstLengthBytesOfTheSameArray()
+    {
+        RelayPacket packet = Pool.Rent(16);
+        for (int i = 0; i < 16; i++)
+        {
+            packet.Buffer.Span[i] = (byte)i;
+        }
+
+        packet.Length = 5;
+
+        Assert.Equal(new byte[] { 0, 1, 2, 3, 4 }, packet.Data.ToArray());
+        Assert.True(MemoryMarshal.TryGetArray(packet.Buffer, out ArraySegment<byte> whole));
+        Assert.Same(whole.Array, packet.Segment.Array);
+        Assert.Equal((0, 5), (packet.Segment.Offset, packet.Segment.Count));
+        packet.Release();
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(int.MaxValue)]
+    public void Length_OutsideTheCapacity_Throws(int length)
+    {
+        RelayPacket packet = Pool.Rent(16);
+        Assert.Throws<ArgumentOutOfRangeException>(() => packet.Length = length);
+        packet.Release();
+    }
+
+    [Theory]
+    [InlineData(0, 256)]
+    [InlineData(256, 256)]
+    [InlineData(257, 512)]
+    [InlineData(1500, 2048)]
+    [InlineData(65540, 131072)]
+    [InlineData(3_000_000, 3_000_000)] // beyond the largest size class: exact and never pooled
+    public void Rent_RoundsUpToAPowerOfTwoSizeClass(int minimumCapacity, int expectedCapacity)
+    {
+        RelayPacket packet = Pool.Rent(minimumCapacity);
+        Assert.Equal(expectedCapacity, packet.Buffer.Length);
+        packet.Release();
+        Assert.Equal(expectedCapacity < 3_000_000 ? 1 : 0, Pool.PooledCount);
+    }
+
+    [Fact]
+    public void Rent_ReusesOnlyAPacketOfTheSameSizeClass()
+    {
+        RelayPacket small = Pool.Rent(100);
+        small.Release();
+
+        RelayPacket large = Pool.Rent(1500);
+        RelayPacket again = Pool.Rent(200);
+
+        Assert.NotSame(small, large);
+        Assert.Same(small, again);
+        large.Release();
+        again.Release();
+    }
+
+    [Fact]
+    public void Pool_KeepsAtMostMaxPooledObjects()
+    {
+        var pool = new RelayPacketPool(maxPooledObjects: 1);
+        RelayPacket a = pool.Rent(1);
+        RelayPacket b = pool.Rent(1);
+        a.Release();
+        b.Release();
+
+        RelayPacket c = pool.Rent(1);
+        RelayPacket d = pool.Rent(1);
+
+        Assert.Same(a, c);
+        Assert.NotSame(b, d);
+        Assert.Equal(2, pool.Outstanding);
+        c.Release();
+        d.Release();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
+    public void ConcurrentReleases_ReturnThePacketExactlyOnce()
+    {
+        const int Holders = 10_000;
+        RelayPacket packet = Pool.Rent(100);
+        for (int i = 1; i < Holders; i++)
+        {
+            packet.AddRef();
+        }
+
+        Parallel.For(0, Holders, _ => packet.Release());
+
+        Assert.Equal(0, Pool.Outstanding);
+        Assert.Throws<InvalidOperationException>(packet.Release);
+    }
+}
