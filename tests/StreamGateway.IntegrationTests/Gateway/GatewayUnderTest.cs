@@ -29,7 +29,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     public string Url(string path) => Host.LocalUrl(path);
 
     /// <summary>Starts a gateway on the given cameras: path "school/camera" → (source, transport, extra keys).</summary>
-    public static Task<GatewayUnderTest> StartAsync(IEnumerable<(string Path, string Source, string Transport)> cameras, IDictionary<string, string?>? extra = null)
+    public static Task<GatewayUnderTest> StartAsync(IEnumerable<(string Path, string Source, string Transport)> cameras, IDictionary<string, string?>? extra = null, bool waitForCameras = true)
     {
         var values = new Dictionary<string, string?>
         {
@@ -52,7 +52,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        return StartAsync(GatewayConfigLoader.Load(configuration, "test"));
+        return StartAsync(GatewayConfigLoader.Load(configuration, "test"), waitForCameras);
     }
 
     /// <summary>Starts from a config file and watches it, as the program does.</summary>
@@ -63,15 +63,31 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
         return gateway;
     }
 
-    public static async Task<GatewayUnderTest> StartAsync(ConfigLoadResult loaded)
+    public static async Task<GatewayUnderTest> StartAsync(ConfigLoadResult loaded, bool waitForCameras = true)
     {
         Assert.True(loaded.Success, "test config invalid: " + string.Join("; ", loaded.Errors));
         var logs = new CapturedLogs();
         var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         var host = new GatewayHost(loaded.Config!, loggerFactory);
         await host.StartAsync(CancellationToken.None);
-        return new GatewayUnderTest(host, loggerFactory, logs);
+        var gateway = new GatewayUnderTest(host, loggerFactory, logs);
+        if (waitForCameras)
+        {
+            await gateway.WaitUntilStreamingAsync(TimeSpan.FromSeconds(30));
+        }
+
+        return gateway;
     }
+
+    /// <summary>
+    /// Waits until every always-on camera streams, so a test measures the relay rather than the
+    /// camera's start-up (GStreamer builds its pipeline on the first DESCRIBE).
+    /// </summary>
+    public Task WaitUntilStreamingAsync(TimeSpan timeout) =>
+        RelayThroughGatewayTests.WaitUntilAsync(
+            () => Host.GetStatus().All(c => c.State == "Streaming" || Host.Config.Schools.SelectMany(s => s.Cameras).Any(k => k.Path == c.Path && k.OnDemand)),
+            timeout,
+            () => "cameras not streaming: " + string.Join("; ", Host.GetStatus().Where(c => c.State != "Streaming").Select(c => $"{c.Path} {c.State} {c.LastError}")));
 
     private static (string School, string Camera) Split(string path)
     {

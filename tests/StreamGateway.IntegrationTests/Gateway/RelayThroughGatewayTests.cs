@@ -107,7 +107,8 @@ public sealed class RelayThroughGatewayTests
         const string wrongPassword = "Wr0ng-Password-123";
         await using var camera = await CameraServer.StartAsync([("cam", "h264")], new CameraAuth("digest", "viewer", "right-one"));
         await using var gateway = await GatewayUnderTest.StartAsync(
-            [("school-1/cam", $"rtsp://viewer:{wrongPassword}@127.0.0.1:{camera.Port}/cam", "tcp")]);
+            [("school-1/cam", $"rtsp://viewer:{wrongPassword}@127.0.0.1:{camera.Port}/cam", "tcp")],
+            waitForCameras: false);
 
         await WaitUntilAsync(() => gateway.Host.GetStatus().Single().LastError is not null, TimeSpan.FromSeconds(15));
 
@@ -117,7 +118,7 @@ public sealed class RelayThroughGatewayTests
         Assert.DoesNotContain(wrongPassword, gateway.Logs.AllText, StringComparison.Ordinal);
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string>? describeFailure = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -125,7 +126,7 @@ public sealed class RelayThroughGatewayTests
         {
             if (!await timer.WaitForNextTickAsync(cts.Token).AsTask().ContinueWith(t => t.Status == TaskStatus.RanToCompletion, TaskScheduler.Default))
             {
-                Assert.Fail($"condition not met within {timeout.TotalSeconds} s");
+                Assert.Fail($"condition not met within {timeout.TotalSeconds} s: {describeFailure?.Invoke()}");
             }
         }
     }
