@@ -32,6 +32,9 @@ internal sealed class CameraSession : IAsyncDisposable
     private readonly Lock _publishGate = new();
     private RtspClientConnection? _connection;
     private IReadOnlyList<TrackDescription> _tracks = [];
+    private readonly Func<TrackDescription, RtpContinuity> _continuityFor;
+    private RtpContinuity[] _continuity = [];
+    private bool _hasVideo;
 
     // Interleaved channel → (track index, is RTCP); 256 channels at most on the wire.
     private readonly int[] _channelToTrack = Enumerable.Repeat(-1, 256).ToArray();
@@ -44,7 +47,8 @@ internal sealed class CameraSession : IAsyncDisposable
     private long _lastPacketAt;
     private readonly TaskCompletionSource _firstPacket = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public CameraSession(CameraSourceOptions options, IngestTransport transport, StreamHub hub, IngestCounters counters, ILogger logger, TimeProvider time)
+    /// <param name="continuityFor">The connector's per-track rewriter, which outlives this session.</param>
+    public CameraSession(CameraSourceOptions options, IngestTransport transport, StreamHub hub, IngestCounters counters, ILogger logger, TimeProvider time, Func<TrackDescription, RtpContinuity> continuityFor)
     {
         if (transport == IngestTransport.Auto)
         {
@@ -57,6 +61,7 @@ internal sealed class CameraSession : IAsyncDisposable
         _counters = counters;
         _logger = logger;
         _time = time;
+        _continuityFor = continuityFor;
     }
 
     public IReadOnlyList<TrackDescription> Tracks => _tracks;
@@ -96,6 +101,8 @@ internal sealed class CameraSession : IAsyncDisposable
         }
 
         _tracks = selection.Tracks;
+        _continuity = [.. _tracks.Select(_continuityFor)];
+        _hasVideo = _tracks.Any(t => t.Kind == MediaKind.Video);
         _playUrl = ResolveSessionControl(sdp!.Control, contentBase ?? source);
 
         foreach (var track in _tracks)
@@ -139,14 +146,15 @@ internal sealed class CameraSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keeps the session alive until the connection fails, media stalls, or cancellation.
+    /// After <see cref="WaitForFirstPacketAsync"/>: keeps the session alive until the connection fails, media stalls, or cancellation.
     /// Throws <see cref="RtspClientException"/> on failure; returns normally only when cancelled.
     /// </summary>
-    public async Task RunAsync(TimeSpan firstPacketTimeout, CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
         var connection = _connection ?? throw new InvalidOperationException("session not open");
         var startedAt = _time.GetTimestamp();
-        var keepAliveEvery = TimeSpan.FromSeconds(Math.Max(5, _sessionTimeoutSeconds * 0.5));
+        // Keep-alive well inside the camera's session timeout: its timeout minus a fifth, at least 10 s of margin.
+        var keepAliveEvery = TimeSpan.FromSeconds(Math.Max(2, Math.Min(_sessionTimeoutSeconds * 0.8, _sessionTimeoutSeconds - 10)));
         var lastKeepAlive = startedAt;
         var lastReport = startedAt;
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(250), _time);
@@ -167,16 +175,9 @@ internal sealed class CameraSession : IAsyncDisposable
 
             var now = _time.GetTimestamp();
             var last = Interlocked.Read(ref _lastPacketAt);
-            if (last == 0)
+            if (_time.GetElapsedTime(last, now) > _options.Reconnect.StallTimeout)
             {
-                if (_time.GetElapsedTime(startedAt, now) > firstPacketTimeout)
-                {
-                    throw new NoMediaException($"no media within {firstPacketTimeout.TotalSeconds:0.#} s of PLAY over {_transport}");
-                }
-            }
-            else if (_time.GetElapsedTime(last, now) > _options.StallTimeout)
-            {
-                throw new NoMediaException($"media stalled: no packet for {_options.StallTimeout.TotalSeconds:0.#} s");
+                throw new StallException($"media stalled: no packet for {_options.Reconnect.StallTimeout.TotalSeconds:0.#} s");
             }
 
             if (_time.GetElapsedTime(lastKeepAlive, now) >= keepAliveEvery)
@@ -185,7 +186,7 @@ internal sealed class CameraSession : IAsyncDisposable
                 _ = SendKeepAliveAsync(cancellationToken);
             }
 
-            if (_transport == IngestTransport.Udp && _time.GetElapsedTime(lastReport, now) >= RtcpReportInterval)
+            if (_time.GetElapsedTime(lastReport, now) >= RtcpReportInterval)
             {
                 lastReport = now;
                 await SendReceiverReportsAsync(cancellationToken).ConfigureAwait(false);
@@ -206,14 +207,39 @@ internal sealed class CameraSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a receiver report per track every few seconds: many cameras stop sending when no RTCP
+    /// arrives. Over TCP it goes as an interleaved frame on the track's RTCP channel.
+    /// </summary>
     private async Task SendReceiverReportsAsync(CancellationToken cancellationToken)
     {
-        var report = new byte[64];
-        foreach (var receiver in _udpReceivers)
+        var report = new byte[InterleavedFrame.HeaderLength + Rtcp.ReceiverReportLength];
+        var body = report.AsMemory(InterleavedFrame.HeaderLength);
+        var length = Rtcp.WriteReceiverReport(body.Span, reporterSsrc: 0x53474157, sourceSsrc: 0, extendedHighestSequence: 0, lastSenderReportMiddle32: 0, delaySinceLastSr: 0);
+        try
         {
-            // An empty receiver report is enough to tell cameras that count RTCP that someone listens.
-            var length = Rtcp.WriteReceiverReport(report, reporterSsrc: 0x53474157, sourceSsrc: 0, extendedHighestSequence: 0, lastSenderReportMiddle32: 0, delaySinceLastSr: 0);
-            await receiver.SendRtcpAsync(report.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            if (_transport == IngestTransport.Udp)
+            {
+                foreach (var receiver in _udpReceivers)
+                {
+                    await receiver.SendRtcpAsync(body[..length], cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            for (var channel = 0; channel < _channelToTrack.Length; channel++)
+            {
+                if (_channelToTrack[channel] >= 0 && _channelIsRtcp[channel])
+                {
+                    InterleavedFrame.WriteHeader(report, (byte)channel, length);
+                    await _connection!.WriteAsync(report.AsMemory(0, InterleavedFrame.HeaderLength + length), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (RtspClientException)
+        {
+            // A broken link is reported by the read loop.
         }
     }
 
@@ -318,6 +344,15 @@ internal sealed class CameraSession : IAsyncDisposable
                 packet.Release();
                 return;
             }
+
+            var length = _continuity[trackIndex].RewriteRtcp(packet.Buffer.Span[..packet.Length]);
+            if (length == 0)
+            {
+                packet.Release();
+                return;
+            }
+
+            packet.Length = length;
         }
         else
         {
@@ -329,11 +364,17 @@ internal sealed class CameraSession : IAsyncDisposable
             }
 
             var track = _tracks[trackIndex];
-            packet.RtpTimestamp = header.Timestamp;
             packet.IsKeyframeStart = track.IsVideoWithKeyframes
                 && KeyframeDetector.IsKeyframeStart(track.EncodingName, RtpHeader.GetPayload(data, header));
+            _continuity[trackIndex].RewriteRtp(packet.Buffer.Span, header);
+            packet.RtpTimestamp = header.Timestamp;
             Interlocked.Exchange(ref _lastPacketAt, _time.GetTimestamp());
-            _firstPacket.TrySetResult();
+            if (!_hasVideo || track.Kind == MediaKind.Video)
+            {
+                // A session that brings back audio without video is not up yet.
+                _firstPacket.TrySetResult();
+            }
+
             _counters.CountPacket(packet.Length);
         }
 
@@ -400,5 +441,8 @@ internal sealed class CameraSession : IAsyncDisposable
     }
 }
 
-/// <summary>The session is up but no media arrives (UDP blocked, frozen camera, half-open link).</summary>
+/// <summary>The session is up but no media arrives (UDP blocked, camera not sending video).</summary>
 public sealed class NoMediaException(string message) : Exception(message);
+
+/// <summary>Media stopped on a session that looks alive (frozen camera, half-open link).</summary>
+public sealed class StallException(string message) : Exception(message);

@@ -41,11 +41,8 @@ public sealed record CameraSourceOptions
     /// <summary>With <see cref="IngestTransport.Auto"/>: how long to wait for the first UDP packet before switching to TCP.</summary>
     public TimeSpan UdpFallbackTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>No RTP for this long on a playing session is a failure (half-open links, frozen cameras).</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Upper bound of the reconnect back-off.</summary>
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Retry schedule, attempt timeout and stall watchdog.</summary>
+    public ReconnectPolicy Reconnect { get; init; } = new();
 
     public bool HasCredentials => !string.IsNullOrEmpty(Username);
 

@@ -32,6 +32,15 @@ internal static partial class IngestLog
     [LoggerMessage(1008, LogLevel.Information, "Camera {Path}: no viewer left; disconnecting until the next one")]
     public static partial void DemandEnded(ILogger logger, string path);
 
+    [LoggerMessage(1010, LogLevel.Warning, "Camera {Path}: offers {Count} tracks instead of {Known} for a whole retry window; accepting the new media")]
+    public static partial void TracksReduced(ILogger logger, string path, int count, int known);
+
+    [LoggerMessage(1011, LogLevel.Error, "School {School}: offline, all {Cameras} cameras lost within {WindowSeconds} s (link down?); probing with {Probe}")]
+    public static partial void SchoolOffline(ILogger logger, string school, int cameras, double windowSeconds, string probe);
+
+    [LoggerMessage(1012, LogLevel.Information, "School {School}: back online after {Seconds:0.#} s; reconnecting the other cameras {StaggerSeconds:0.#} s apart")]
+    public static partial void SchoolOnline(ILogger logger, string school, double seconds, double staggerSeconds);
+
     [LoggerMessage(1009, LogLevel.Error, "Camera {Path}: unexpected failure")]
     public static partial void UnexpectedFailure(ILogger logger, string path, Exception exception);
 }

@@ -120,7 +120,7 @@ public sealed class StreamHub : IDisposable
 
     /// <summary>
     /// The camera was lost. <see cref="Tracks"/> stays as is so viewers ride through a reconnect; the GOP cache is
-    /// cleared (its keyframe is stale) and subscriptions stay open.
+    /// cleared (its keyframe is stale) and subscriptions stay open, resuming at the next keyframe.
     /// </summary>
     public void ClearTracks()
     {
@@ -128,6 +128,10 @@ public sealed class StreamHub : IDisposable
         {
             _cache.Reset();
             Array.Clear(_keyframeStates);
+            foreach (var subscription in _subscribers)
+            {
+                subscription.SkipToNextKeyframe();
+            }
         }
     }
 

@@ -125,6 +125,12 @@ public sealed class Subscription : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// The stream has a discontinuity (the camera reconnected): deliver nothing more until the next
+    /// keyframe, so the player resumes on a decodable picture instead of references to a lost one.
+    /// </summary>
+    internal void SkipToNextKeyframe() => _skipping = true;
+
     /// <summary>Closes with a reason (the first reason wins) and releases every queued packet.</summary>
     internal void Close(string reason)
     {

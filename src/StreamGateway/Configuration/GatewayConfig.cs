@@ -84,6 +84,9 @@ internal sealed record CameraConfig
     /// <summary>Optional, default false: pulled all the time; true: pulled only while someone watches.</summary>
     public bool OnDemand { get; init; }
 
+    /// <summary>The reconnect policy in force for this camera (global, then school, then camera keys).</summary>
+    public ReconnectSettings Reconnect { get; init; } = ReconnectSettings.Default;
+
     // Written by hand so the password can never reach a log through ToString.
     private bool PrintMembers(StringBuilder builder)
     {
@@ -92,7 +95,8 @@ internal sealed record CameraConfig
             .Append(", Username = ").Append(Username)
             .Append(", Password = ").Append(Password is null ? string.Empty : SecretRedactor.Mask)
             .Append(", Transport = ").Append(Transport)
-            .Append(", OnDemand = ").Append(OnDemand);
+            .Append(", OnDemand = ").Append(OnDemand)
+            .Append(", Reconnect = ").Append(Reconnect);
         return true;
     }
 }

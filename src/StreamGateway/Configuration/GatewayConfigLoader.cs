@@ -23,10 +23,10 @@ internal static partial class GatewayConfigLoader
 
     private const int MaxQuotedLength = 120;
 
-    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools"];
+    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect"];
     private static readonly string[] ListenerKeys = ["Port", "BindAddress"];
-    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras"];
-    private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand"];
+    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras", "Reconnect"];
+    private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand", "Reconnect"];
 
     /// <summary>
     /// Loads <paramref name="path"/> and applies environment overrides: <paramref name="environmentOverrides"/>
@@ -134,6 +134,7 @@ internal static partial class GatewayConfigLoader
                 Error(http.GetSection("Port").Path, $"port {httpPort} is also Rtsp:Port; give each listener its own port");
             }
 
+            var reconnect = ReadReconnect(gateway, ReconnectSettings.Default);
             var schools = new List<SchoolConfig>();
             var schoolSections = gateway.GetSection("Schools").GetChildren().OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
             if (schoolSections.Count == 0)
@@ -143,7 +144,7 @@ internal static partial class GatewayConfigLoader
 
             foreach (var section in schoolSections)
             {
-                var school = ReadSchool(section);
+                var school = ReadSchool(section, reconnect);
                 if (school is not null)
                 {
                     schools.Add(school);
@@ -165,7 +166,7 @@ internal static partial class GatewayConfigLoader
             };
         }
 
-        private SchoolConfig? ReadSchool(IConfigurationSection school)
+        private SchoolConfig? ReadSchool(IConfigurationSection school, ReconnectSettings inherited)
         {
             var valid = CheckId(school, "school");
             if (!IsObject(school, "an object with Name, District and Cameras"))
@@ -181,6 +182,7 @@ internal static partial class GatewayConfigLoader
                 Warn(school.GetSection("Name").Path, "the school has no Name; dispatchers will see only its id");
             }
 
+            var reconnect = ReadReconnect(school, inherited);
             var camerasSection = school.GetSection("Cameras");
             var cameraSections = camerasSection.GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
             if (cameraSections.Count == 0)
@@ -191,7 +193,7 @@ internal static partial class GatewayConfigLoader
             var cameras = new List<CameraConfig>();
             foreach (var section in cameraSections)
             {
-                var camera = ReadCamera(school.Key, section);
+                var camera = ReadCamera(school.Key, section, reconnect);
                 if (camera is null)
                 {
                     valid = false;
@@ -205,7 +207,7 @@ internal static partial class GatewayConfigLoader
             return valid ? new SchoolConfig { Id = school.Key, Name = name, District = district, Cameras = cameras } : null;
         }
 
-        private CameraConfig? ReadCamera(string schoolId, IConfigurationSection camera)
+        private CameraConfig? ReadCamera(string schoolId, IConfigurationSection camera, ReconnectSettings inherited)
         {
             var valid = CheckId(camera, "camera");
             if (!IsObject(camera, "an object with at least Source"))
@@ -263,13 +265,16 @@ internal static partial class GatewayConfigLoader
                 valid = false;
             }
 
-            if (!valid)
+            var errorsBefore = Errors.Count;
+            var reconnect = ReadReconnect(camera, inherited);
+            if (!valid || Errors.Count > errorsBefore)
             {
                 return null;
             }
 
             return new CameraConfig
             {
+                Reconnect = reconnect,
                 SchoolId = schoolId,
                 CameraId = camera.Key,
                 Source = source.Source,
@@ -278,6 +283,51 @@ internal static partial class GatewayConfigLoader
                 Transport = transport,
                 OnDemand = onDemand,
             };
+        }
+
+        /// <summary>Reads <c>Reconnect</c> under <paramref name="owner"/>: each key given overrides the inherited one.</summary>
+        private ReconnectSettings ReadReconnect(IConfigurationSection owner, ReconnectSettings inherited)
+        {
+            var section = owner.GetSection("Reconnect");
+            if (!section.Exists())
+            {
+                return inherited;
+            }
+
+            WarnUnknownKeys(section, ReconnectSettings.Keys);
+            var result = inherited with
+            {
+                FastRetryInterval = ReadSeconds(section, "FastRetryInterval", inherited.FastRetryInterval, 0.1, 60),
+                FastRetryWindow = ReadSeconds(section, "FastRetryWindow", inherited.FastRetryWindow, 0, 3600),
+                MaxDelay = ReadSeconds(section, "MaxDelay", inherited.MaxDelay, 1, 3600),
+                AttemptTimeout = ReadSeconds(section, "AttemptTimeout", inherited.AttemptTimeout, 1, 300),
+                StallTimeout = ReadSeconds(section, "StallTimeout", inherited.StallTimeout, 1, 300),
+            };
+            if (result.MaxDelay < result.FastRetryInterval)
+            {
+                Error(section.GetSection("MaxDelay").Path, $"MaxDelay ({result.MaxDelay.TotalSeconds:0.###} s) is shorter than FastRetryInterval ({result.FastRetryInterval.TotalSeconds:0.###} s)");
+            }
+
+            return result;
+        }
+
+        private TimeSpan ReadSeconds(IConfigurationSection section, string key, TimeSpan inherited, double min, double max)
+        {
+            var valid = true;
+            var raw = ReadValue(section, key, ref valid);
+            if (raw is null || !valid)
+            {
+                return inherited;
+            }
+
+            if (!double.TryParse(raw.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                || double.IsNaN(seconds) || seconds < min || seconds > max)
+            {
+                Error(section.GetSection(key).Path, $"'{Quote(raw)}' is not a number of seconds from {min} to {max}");
+                return inherited;
+            }
+
+            return TimeSpan.FromSeconds(seconds);
         }
 
         private static bool TryParseTransport(string value, out CameraTransport transport)

@@ -184,6 +184,14 @@ internal sealed class GatewayHost : IAsyncDisposable
         Username = camera.Username,
         Password = camera.Password,
         OnDemand = camera.OnDemand,
+        Reconnect = new ReconnectPolicy
+        {
+            FastRetryInterval = camera.Reconnect.FastRetryInterval,
+            FastRetryWindow = camera.Reconnect.FastRetryWindow,
+            MaxDelay = camera.Reconnect.MaxDelay,
+            AttemptTimeout = camera.Reconnect.AttemptTimeout,
+            StallTimeout = camera.Reconnect.StallTimeout,
+        },
         Transport = camera.Transport switch
         {
             CameraTransport.Tcp => IngestTransport.Tcp,
@@ -192,7 +200,11 @@ internal sealed class GatewayHost : IAsyncDisposable
         },
     };
 
-    /// <summary>A snapshot of every camera for the status API; holds no secrets.</summary>
+    /// <summary>Every school and camera for <c>/api/v1/status</c> and <c>/metrics</c>; holds no secrets.</summary>
+    public GatewayStatusReport GetStatusReport() =>
+        StatusModel.Build(Config, id => _schools.GetValueOrDefault(id), _registry, _time);
+
+    /// <summary>A flat snapshot of every camera for <c>/api/v1/streams</c>; holds no secrets.</summary>
     public IReadOnlyList<CameraStatus> GetStatus()
     {
         var result = new List<CameraStatus>();
