@@ -76,6 +76,15 @@ public sealed class SchoolConnector : IAsyncDisposable, ISchoolGate
         }
     }
 
+    /// <summary>Adds connectors without starting them (tests drive the school's logic directly).</summary>
+    internal void Register(IEnumerable<CameraConnector> cameras)
+    {
+        foreach (var camera in cameras)
+        {
+            _cameras[camera.Options.Path] = camera;
+        }
+    }
+
     public CameraConnector? Find(string path) => _cameras.GetValueOrDefault(path);
 
     public bool MayAttempt(CameraConnector camera)

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using StreamGateway.Relay;
+
+namespace StreamGateway.Ingest.Tests;
+
+public sealed class SchoolConnectorTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void Every_camera_failing_within_the_window_takes_the_school_offline_once()
+    {
+        var (school, cameras) = School(3);
+        var events = new List<bool>();
+        school.OfflineChanged += (_, offline) => events.Add(offline);
+
+        school.ReportFailed(cameras[0]);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        school.ReportFailed(cameras[1]);
+        Assert.False(school.IsOffline);
+        school.ReportFailed(cameras[2]);
+        school.ReportFailed(cameras[0]);
+
+        Assert.True(school.IsOffline);
+        Assert.Equal([true], events);
+        Assert.Equal(1, cameras.Count(school.MayAttempt));
+    }
+
+    [Fact]
+    public void Failures_spread_wider_than_the_window_are_camera_problems_not_a_link_down()
+    {
+        var (school, cameras) = School(2);
+
+        school.ReportFailed(cameras[0]);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        school.ReportFailed(cameras[1]);
+
+        Assert.False(school.IsOffline);
+        Assert.All(cameras, c => Assert.True(school.MayAttempt(c)));
+    }
+
+    [Fact]
+    public async Task When_the_probe_streams_again_the_others_reconnect_staggered()
+    {
+        var (school, cameras) = School(3);
+        foreach (var camera in cameras)
+        {
+            school.ReportFailed(camera);
+        }
+
+        var probe = cameras.Single(school.MayAttempt);
+        var waiting = cameras.Where(c => c != probe).Select(c => school.WaitForTurnAsync(c, CancellationToken.None)).ToList();
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+
+        school.ReportStreaming(probe);
+        Assert.False(school.IsOffline);
+        await Task.Yield();
+        _time.Advance(school.StaggerInterval);
+        await WhenAnyCompletes(waiting);
+        Assert.Equal(1, waiting.Count(w => w.IsCompleted));
+        _time.Advance(school.StaggerInterval);
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void A_single_camera_school_is_never_reported_offline()
+    {
+        var (school, cameras) = School(1);
+
+        school.ReportFailed(cameras[0]);
+
+        Assert.False(school.IsOffline);
+    }
+
+    private static async Task WhenAnyCompletes(List<Task> tasks) =>
+        await Task.WhenAny(tasks).WaitAsync(TimeSpan.FromSeconds(10));
+
+    private (SchoolConnector School, List<CameraConnector> Cameras) School(int count)
+    {
+        var school = new SchoolConnector("school-1", NullLoggerFactory.Instance, _time);
+        var cameras = Enumerable.Range(1, count).Select(i =>
+        {
+            var options = new CameraSourceOptions { Path = $"school-1/cam{i}", Source = new Uri($"rtsp://127.0.0.1:1/cam{i}") };
+            return new CameraConnector(options, new StreamHub(options.Path), NullLoggerFactory.Instance, _time, school);
+        }).ToList();
+        school.Register(cameras);
+        return (school, cameras);
+    }
+}
