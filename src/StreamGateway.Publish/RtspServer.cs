@@ -18,6 +18,7 @@ public sealed class RtspServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, RtspSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, (RtspConnection Connection, Task Run)> _connections = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _connectionsPerAddress = new();
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
@@ -133,6 +134,15 @@ public sealed class RtspServer : IAsyncDisposable
                 continue;
             }
 
+            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            if (_connectionsPerAddress.AddOrUpdate(address, 1, (_, n) => n + 1) > _options.MaxConnectionsPerClientAddress)
+            {
+                RtspServerLog.ClientConnectionLimitReached(_logger, address, _options.MaxConnectionsPerClientAddress);
+                ReleaseAddress(address);
+                socket.Dispose();
+                continue;
+            }
+
             RtspConnection connection;
             try
             {
@@ -142,6 +152,7 @@ public sealed class RtspServer : IAsyncDisposable
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 // The peer left between accept and here.
+                ReleaseAddress(address);
                 socket.Dispose();
                 continue;
             }
@@ -163,6 +174,21 @@ public sealed class RtspServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(connection.Id, out _);
+            ReleaseAddress(connection.RemoteEndPoint.Address);
+        }
+    }
+
+    private void ReleaseAddress(IPAddress address)
+    {
+        while (_connectionsPerAddress.TryGetValue(address, out var count))
+        {
+            var updated = count <= 1
+                ? _connectionsPerAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, count))
+                : _connectionsPerAddress.TryUpdate(address, count - 1, count);
+            if (updated)
+            {
+                return;
+            }
         }
     }
 

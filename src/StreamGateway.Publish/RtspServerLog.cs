@@ -62,4 +62,7 @@ internal static partial class RtspServerLog
 
     [LoggerMessage(418, LogLevel.Error, "Session {SessionNumber} sender failed")]
     public static partial void SenderCrashed(ILogger logger, long sessionNumber, Exception exception);
+
+    [LoggerMessage(419, LogLevel.Warning, "Refused a connection from {Address}: it already holds {Max} connections")]
+    public static partial void ClientConnectionLimitReached(ILogger logger, IPAddress address, int max);
 }

@@ -20,6 +20,12 @@ public sealed record RtspServerOptions
     /// <summary>Optional. Connections beyond this are closed on accept. Default 1000.</summary>
     public int MaxConnections { get; init; } = 1000;
 
+    /// <summary>
+    /// Optional. Connections one client address may hold at once (session-flood defence). Default 256:
+    /// a VMS that records a whole district from one address opens one connection per camera.
+    /// </summary>
+    public int MaxConnectionsPerClientAddress { get; init; } = 256;
+
     /// <summary>Optional. Sessions one connection may create. Default 16.</summary>
     public int MaxSessionsPerConnection { get; init; } = 16;
 
@@ -36,6 +42,11 @@ public sealed record RtspServerOptions
         if (Port is < 0 or > 65535)
         {
             errors.Add($"Port must be 0..65535 (was {Port})");
+        }
+
+        if (MaxConnectionsPerClientAddress <= 0)
+        {
+            errors.Add("MaxConnectionsPerClientAddress must be positive");
         }
 
         if (SessionTimeout <= TimeSpan.Zero)

@@ -226,6 +226,38 @@ public sealed class RtspServerProtocolTests
     }
 
     [Fact]
+    public async Task One_client_address_cannot_hold_more_than_its_share_of_connections()
+    {
+        await using var served = await ServedReplay.StartAsync(new RtspServerOptions { MaxConnectionsPerClientAddress = 2 });
+        await using var first = await RtspTestClient.ConnectAsync(served.Url());
+        await using var second = await RtspTestClient.ConnectAsync(served.Url());
+        Assert.Equal(200, (await first.RequestAsync("OPTIONS", served.Url())).Status);
+        Assert.Equal(200, (await second.RequestAsync("OPTIONS", served.Url())).Status);
+
+        await using var third = await RtspTestClient.ConnectAsync(served.Url(), Bound);
+        Assert.True(await third.WaitForCloseAsync(), "a third connection from the same address was served");
+
+        // Once a connection ends its slot is free again (the server notices the close asynchronously,
+        // so a replacement refused in that instant is retried, a bounded number of times).
+        await first.DisposeAsync();
+        var served200 = false;
+        for (var attempt = 0; attempt < 50 && !served200; attempt++)
+        {
+            await using var replacement = await RtspTestClient.ConnectAsync(served.Url(), Bound);
+            try
+            {
+                served200 = (await replacement.RequestAsync("OPTIONS", served.Url())).Status == 200;
+            }
+            catch (Exception e) when (e is IOException or EndOfStreamException or InvalidOperationException)
+            {
+                // Refused in the instant before the server saw the first connection close.
+            }
+        }
+
+        Assert.True(served200, "the address's slot was never released");
+    }
+
+    [Fact]
     public async Task Sessions_beyond_the_per_connection_limit_are_refused_with_453()
     {
         await using var served = await ServedReplay.StartAsync(new RtspServerOptions { MaxSessionsPerConnection = 2 });
