@@ -16,7 +16,7 @@ public readonly record struct SessionHeader(string Id, int? TimeoutSeconds)
 
         var parts = value.Split(';');
         var id = parts[0].Trim(' ', '\t');
-        if (id.Length == 0 || id.AsSpan().IndexOfAny(" \t,\"") >= 0)
+        if (id.Length == 0 || !IsValidId(id))
         {
             return false;
         }
@@ -36,6 +36,21 @@ public readonly record struct SessionHeader(string Id, int? TimeoutSeconds)
         }
 
         header = new SessionHeader(id, timeout);
+        return true;
+    }
+
+    // RFC 2326 3.4: an id is printable. Any whitespace or control character is refused, not only SP and HT:
+    // fuzzing found "\v;;" accepted as id "\v" whose own header value ("\v") then failed to parse.
+    private static bool IsValidId(string id)
+    {
+        foreach (var c in id)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c is ',' or '"')
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -73,7 +73,7 @@ public sealed class FuzzRegressionTests
     }
 
     [Fact]
-    public void Targets_reject_an_invariant_break_loudly()
+    public void Unknown_target_is_a_usage_error_not_a_pass()
     {
         // The harness must not swallow what it is meant to find: an unknown target is a usage error, not a pass.
         Assert.Throws<ArgumentException>(() => FuzzTargets.Run("no-such-target", [1, 2, 3]));
