@@ -57,6 +57,7 @@ public sealed class CameraConnector : IAsyncDisposable
         _school = school;
         _logger = loggerFactory.CreateLogger<CameraConnector>();
         _time = time ?? TimeProvider.System;
+        Counters = new IngestCounters(_time);
         _preferTcp = options.Transport == IngestTransport.Tcp;
         _schedule = new ReconnectSchedule(options.Reconnect, _time);
         _retryPipeline = _schedule.BuildRetryPipeline(OnRetryAsync);
@@ -67,7 +68,7 @@ public sealed class CameraConnector : IAsyncDisposable
 
     public StreamHub Hub { get; }
 
-    public IngestCounters Counters { get; } = new();
+    public IngestCounters Counters { get; }
 
     public CameraState State => _state;
 

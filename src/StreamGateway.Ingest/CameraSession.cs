@@ -376,6 +376,18 @@ internal sealed class CameraSession : IAsyncDisposable
             }
 
             _counters.CountPacket(packet.Length);
+            if (track.Kind == MediaKind.Video)
+            {
+                if (packet.IsKeyframeStart)
+                {
+                    _counters.CountKeyframe(header.Timestamp);
+                }
+
+                if (header.Marker)
+                {
+                    _counters.CountFrame();
+                }
+            }
         }
 
         packet.TrackIndex = trackIndex;

@@ -67,6 +67,9 @@ public sealed class StreamHub : IDisposable
     /// <summary>Open subscriptions.</summary>
     public int SubscriberCount => _subscribers.Length;
 
+    /// <summary>A snapshot of the live subscriptions (for status and metrics).</summary>
+    public IReadOnlyList<Subscription> Subscriptions => _subscribers;
+
     /// <summary>Active demand handles plus open subscriptions.</summary>
     public int DemandCount => Volatile.Read(ref _demandHandles) + _subscribers.Length;
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using StreamGateway.Configuration;
@@ -18,14 +19,18 @@ internal sealed class GatewayHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly StreamRegistry _registry = new();
-    private readonly Dictionary<string, SchoolConnector> _schools = new(StringComparer.Ordinal);
+    // Changed by config applies while HTTP status threads read it.
+    private readonly ConcurrentDictionary<string, SchoolConnector> _schools = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly RelayOptions _relayOptions;
+    private readonly RelayPacketPool _pool;
     private RtspServer? _rtspServer;
     private HttpStatusServer? _httpServer;
 
-    public GatewayHost(GatewayConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, RelayOptions? relayOptions = null)
+    /// <param name="pool">Where every hub rents its packets; tests pass their own to check for leaks.</param>
+    public GatewayHost(GatewayConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, RelayOptions? relayOptions = null, RelayPacketPool? pool = null)
     {
+        _pool = pool ?? RelayPacketPool.Shared;
         Config = config;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<GatewayHost>();
@@ -149,7 +154,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     {
         if (hub is null)
         {
-            hub = new StreamHub(camera.Path, _relayOptions);
+            hub = new StreamHub(camera.Path, _relayOptions, _pool);
             _registry.Add(hub);
         }
 
@@ -169,7 +174,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             await school.StopCameraAsync(camera.Path).ConfigureAwait(false);
             if (school.CameraCount == 0)
             {
-                _schools.Remove(camera.SchoolId);
+                _schools.TryRemove(camera.SchoolId, out _);
                 await school.DisposeAsync().ConfigureAwait(false);
             }
         }
@@ -228,7 +233,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                     connector?.Counters.Reconnects ?? 0,
                     stats?.Subscribers ?? 0,
                     stats?.DroppedPackets ?? 0,
-                    connector?.LastError));
+                    StatusModel.Scrub(connector?.LastError, camera)));
             }
         }
 

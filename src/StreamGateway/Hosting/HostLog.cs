@@ -8,7 +8,7 @@ internal static partial class HostLog
     [LoggerMessage(100, LogLevel.Information, "RTSP server listening on {EndPoint}")]
     public static partial void RtspListening(ILogger logger, string endPoint);
 
-    [LoggerMessage(101, LogLevel.Information, "HTTP status on http://{EndPoint}/api/v1/streams")]
+    [LoggerMessage(101, LogLevel.Information, "HTTP status on http://{EndPoint}/api/v1/status (Prometheus: /metrics)")]
     public static partial void HttpListening(ILogger logger, string endPoint);
 
     [LoggerMessage(102, LogLevel.Information, "Publishing {Path} at {Url}")]

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace StreamGateway.Hosting;
 
 /// <summary>
-/// The operator's HTTP view of the gateway: <c>/healthz</c> and <c>/api/v1/streams</c>. It reads
-/// the host's status snapshot only; nothing here can change a stream.
+/// The operator's HTTP view of the gateway: <c>/healthz</c>, <c>/api/v1/status</c> (every school and
+/// camera as JSON), <c>/metrics</c> (the same figures for Prometheus) and the older flat
+/// <c>/api/v1/streams</c>. It reads the host's status snapshot only; nothing here can change a stream.
 /// </summary>
 internal sealed class HttpStatusServer : IAsyncDisposable
 {
@@ -38,6 +39,8 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/api/v1/streams", () => Results.Json(_host.GetStatus(), JsonOptions));
+        app.MapGet("/api/v1/status", () => Results.Json(_host.GetStatusReport(), JsonOptions));
+        app.MapGet("/metrics", () => Results.Text(PrometheusExporter.Write(_host.GetStatusReport()), PrometheusExporter.ContentType));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
 

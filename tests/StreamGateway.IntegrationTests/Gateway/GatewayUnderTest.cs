@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using StreamGateway.Configuration;
 using StreamGateway.Hosting;
+using StreamGateway.Relay;
 
 namespace StreamGateway.IntegrationTests.Gateway;
 
@@ -15,8 +16,9 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private IDisposable? _watcher;
 
-    private GatewayUnderTest(GatewayHost host, ILoggerFactory loggerFactory, CapturedLogs logs)
+    private GatewayUnderTest(GatewayHost host, ILoggerFactory loggerFactory, CapturedLogs logs, RelayPacketPool pool)
     {
+        Pool = pool;
         Host = host;
         _loggerFactory = loggerFactory;
         Logs = logs;
@@ -25,6 +27,9 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     public GatewayHost Host { get; }
 
     public CapturedLogs Logs { get; }
+
+    /// <summary>The gateway's own packet pool: after disposal, <c>Pool.Outstanding</c> must be 0 (no leaked buffer).</summary>
+    public RelayPacketPool Pool { get; }
 
     public string Url(string path) => Host.LocalUrl(path);
 
@@ -68,9 +73,10 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
         Assert.True(loaded.Success, "test config invalid: " + string.Join("; ", loaded.Errors));
         var logs = new CapturedLogs();
         var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        var host = new GatewayHost(loaded.Config!, loggerFactory);
+        var pool = new RelayPacketPool();
+        var host = new GatewayHost(loaded.Config!, loggerFactory, pool: pool);
         await host.StartAsync(CancellationToken.None);
-        var gateway = new GatewayUnderTest(host, loggerFactory, logs);
+        var gateway = new GatewayUnderTest(host, loggerFactory, logs, pool);
         if (waitForCameras)
         {
             await gateway.WaitUntilStreamingAsync(TimeSpan.FromSeconds(30));
@@ -99,6 +105,9 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     {
         _watcher?.Dispose();
         await Host.DisposeAsync();
+
+        // Every end-to-end test doubles as a leak check: each rented packet went back to the pool.
+        Assert.Equal(0, Pool.Outstanding);
         _loggerFactory.Dispose();
     }
 }
