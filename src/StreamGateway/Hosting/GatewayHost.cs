@@ -207,7 +207,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     /// <summary>Every school and camera for <c>/api/v1/status</c> and <c>/metrics</c>; holds no secrets.</summary>
     public GatewayStatusReport GetStatusReport() =>
-        StatusModel.Build(Config, id => _schools.GetValueOrDefault(id), _registry, _time);
+        StatusModel.Build(Config, id => _schools.GetValueOrDefault(id), _registry, _time, _pool.Outstanding);
 
     /// <summary>A flat snapshot of every camera for <c>/api/v1/streams</c>; holds no secrets.</summary>
     public IReadOnlyList<CameraStatus> GetStatus()

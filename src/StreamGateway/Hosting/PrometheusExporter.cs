@@ -25,6 +25,9 @@ internal static class PrometheusExporter
         var schools = report.Schools;
         var cameras = schools.SelectMany(s => s.Cameras.Select(c => (School: s, Camera: c))).ToArray();
 
+        writer.Family("relay_packets_outstanding", "gauge", "Packets rented from the relay pool and not yet returned (GOP caches and viewer queues); growth without bound means a leak.");
+        writer.Sample("relay_packets_outstanding", [], report.RelayPacketsOutstanding);
+
         writer.Family("school_offline", "gauge", "1 while the school's link is down (every camera failing).");
         foreach (var school in schools)
         {

@@ -5,7 +5,8 @@ using StreamGateway.Relay;
 namespace StreamGateway.Hosting;
 
 /// <summary>What <c>GET /api/v1/status</c> returns and <c>/metrics</c> is written from: every school and camera at one moment.</summary>
-internal sealed record GatewayStatusReport(DateTimeOffset GeneratedAt, IReadOnlyList<SchoolReport> Schools);
+/// <param name="RelayPacketsOutstanding">Packets rented from the relay pool and not yet returned: flat over time, or buffers leak.</param>
+internal sealed record GatewayStatusReport(DateTimeOffset GeneratedAt, IReadOnlyList<SchoolReport> Schools, long RelayPacketsOutstanding);
 
 /// <summary>One school. <paramref name="Offline"/>: its link is down (every camera failing).</summary>
 internal sealed record SchoolReport(string Id, string? Name, bool Offline, DateTimeOffset? OfflineSince, IReadOnlyList<CameraReport> Cameras);
@@ -62,7 +63,7 @@ internal static class CameraStates
 /// <summary>Builds <see cref="GatewayStatusReport"/> from the config in force, the connectors and the hubs.</summary>
 internal static class StatusModel
 {
-    public static GatewayStatusReport Build(GatewayConfig config, Func<string, SchoolConnector?> findSchool, StreamRegistry registry, TimeProvider time)
+    public static GatewayStatusReport Build(GatewayConfig config, Func<string, SchoolConnector?> findSchool, StreamRegistry registry, TimeProvider time, long relayPacketsOutstanding)
     {
         var schools = new List<SchoolReport>(config.Schools.Count);
         foreach (var school in config.Schools)
@@ -78,7 +79,7 @@ internal static class StatusModel
             schools.Add(new SchoolReport(school.Id, school.Name, offline, offline ? connector?.OfflineSince : null, cameras));
         }
 
-        return new GatewayStatusReport(time.GetUtcNow(), schools);
+        return new GatewayStatusReport(time.GetUtcNow(), schools, relayPacketsOutstanding);
     }
 
     private static CameraReport BuildCamera(CameraConfig camera, CameraConnector? connector, StreamHub? hub, bool schoolOffline)
