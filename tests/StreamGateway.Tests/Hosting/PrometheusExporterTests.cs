@@ -12,6 +12,15 @@ public partial class PrometheusExporterTests
     [GeneratedRegex("^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$")]
     private static partial Regex CommentLine();
 
+    [Fact]
+    public void Exports_the_relay_packets_outstanding_for_leak_watching()
+    {
+        var text = PrometheusExporter.Write(SampleReport());
+
+        Assert.Contains("# TYPE streamgateway_relay_packets_outstanding gauge", text, StringComparison.Ordinal);
+        Assert.Contains("\nstreamgateway_relay_packets_outstanding 42\n", text, StringComparison.Ordinal);
+    }
+
     internal static GatewayStatusReport SampleReport() => new(
         new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero),
         [
@@ -31,7 +40,8 @@ public partial class PrometheusExporterTests
                     "hall", "school-2/hall", CameraStates.BackingOff, new DateTimeOffset(2025, 1, 1, 12, 0, 30, TimeSpan.Zero), null, [],
                     0, 0, null, 0, "DESCRIBE answered 401 \"Unauthorized\"", 0, 0, 0, 0, 0, 0, 0, []),
             ]),
-        ]);
+        ],
+        RelayPacketsOutstanding: 42);
 
     [Theory]
     [InlineData("""streamgateway_camera_bitrate_bits_per_second{school="school-1",camera="gate"} 2000000""")]
