@@ -212,6 +212,13 @@ public sealed class StreamHub : IDisposable
             // Room for the whole cache plus the usual live backlog, so a newcomer's first keyframe is never dropped.
             subscription = new Subscription(this, subscriberName, _options.SubscriberQueueCapacity + _cache.Count);
             _cache.CopyTo(subscription);
+            if (_cache.Count == 0 && _model is { CacheTrack: >= 0 })
+            {
+                // No keyframe to start from yet (camera just connected, or the cache overflowed):
+                // frames before the next keyframe would reference pictures this viewer never got.
+                subscription.SkipToNextKeyframe();
+            }
+
             _subscribers = [.. _subscribers, subscription];
         }
 

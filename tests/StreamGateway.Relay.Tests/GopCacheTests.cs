@@ -51,6 +51,18 @@ public sealed class GopCacheTests : RelayTestBase
         },
     };
 
+    [Fact]
+    public void A_subscriber_joining_before_any_keyframe_starts_at_the_first_keyframe()
+    {
+        StreamHub hub = CreateHub(null, H264(V), Pcma(A));
+        Publish(hub, [new Pkt(0, V, 100), new Pkt(1, A, 10)]);
+        var subscription = Subscribe(hub);
+
+        Publish(hub, [new Pkt(2, V, 150), new Pkt(3, A, 20), new Pkt(4, V, 200, Kf: true), new Pkt(5, A, 30), new Pkt(6, V, 300)]);
+
+        Assert.Equal([4, 5, 6], Drain(subscription));
+    }
+
     [Theory]
     [MemberData(nameof(CacheCases))]
     public void NewSubscriber_FirstReceivesThePacketsSinceTheLatestKeyframe(string scenario, Pkt[] before, int[] expected)
