@@ -53,14 +53,22 @@ public sealed class SchoolConnectorTests
         var waiting = cameras.Where(c => c != probe).Select(c => school.WaitForTurnAsync(c, CancellationToken.None)).ToList();
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
 
+        var released = waiting.Select(w => w.ContinueWith(_ => _time.GetUtcNow(), TaskScheduler.Default)).ToList();
+        var onlineAt = _time.GetUtcNow();
         school.ReportStreaming(probe);
         Assert.False(school.IsOffline);
-        await Task.Yield();
-        _time.Advance(school.StaggerInterval);
-        await WhenAnyCompletes(waiting);
-        Assert.Equal(1, waiting.Count(w => w.IsCompleted));
-        _time.Advance(school.StaggerInterval);
-        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Step the fake clock until both waiters are released (bounded); the waiters arm their timers
+        // on the thread pool, so each step yields real time for that.
+        for (var step = 0; step < 2000 && !released.All(r => r.IsCompleted); step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(1);
+        }
+
+        var times = (await Task.WhenAll(released).WaitAsync(TimeSpan.FromSeconds(10))).Order().ToList();
+        Assert.True(times[0] - onlineAt >= school.StaggerInterval, "the first camera was not held for its slot");
+        Assert.True(times[1] - times[0] >= school.StaggerInterval - TimeSpan.FromMilliseconds(50), $"released {times[1] - times[0]} apart");
     }
 
     [Fact]
@@ -72,9 +80,6 @@ public sealed class SchoolConnectorTests
 
         Assert.False(school.IsOffline);
     }
-
-    private static async Task WhenAnyCompletes(List<Task> tasks) =>
-        await Task.WhenAny(tasks).WaitAsync(TimeSpan.FromSeconds(10));
 
     private (SchoolConnector School, List<CameraConnector> Cameras) School(int count)
     {
