@@ -25,6 +25,7 @@ internal sealed class RtspConnection
     private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly GatherSendArgs _gatherSend = new();
     private readonly CancellationTokenSource _aborted = new();
     private readonly List<RtspSession> _sessions = [];
     private string? _abortReason;
@@ -89,7 +90,7 @@ internal sealed class RtspConnection
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _socket.SendAsync(buffers, SocketFlags.None).ConfigureAwait(false);
+            await _gatherSend.SendAsync(_socket, buffers).ConfigureAwait(false);
         }
         finally
         {

@@ -272,6 +272,13 @@ internal sealed class RtspSession
     private async Task RunSenderAsync(Subscription subscription, CancellationToken cancellationToken)
     {
         string? endReason = null;
+
+        // The senders wait without a token: a cancellable WaitToReadAsync allocates on every wait, which at live
+        // rates is every packet. Cancellation ends the subscription instead, which ends the wait. On the pool:
+        // Cancel is called under _gate, and Dispose raises the hub's events into host code.
+        using var wake = cancellationToken.UnsafeRegister(
+            static s => ThreadPool.UnsafeQueueUserWorkItem(static sub => sub.Dispose(), (Subscription)s!, preferLocal: false),
+            subscription);
         try
         {
             if (Transport == MediaTransport.Tcp)
@@ -330,7 +337,7 @@ internal sealed class RtspSession
         var headers = new byte[MaxBatchFrames * InterleavedFrame.HeaderLength];
         var segments = new List<ArraySegment<byte>>(MaxBatchFrames * 2);
         var inFlight = new List<RelayPacket>(MaxBatchFrames);
-        while (await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await subscription.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (true)
             {
@@ -381,7 +388,7 @@ internal sealed class RtspSession
     private async Task SendUdpAsync(Subscription subscription, CancellationToken cancellationToken)
     {
         var udp = Udp!;
-        while (await subscription.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await subscription.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (subscription.TryRead(out var packet))
             {

@@ -1,0 +1,22 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+
+namespace StreamGateway.Benchmarks;
+
+/// <summary>
+/// Entry point: scripts/bench-micro.sh runs <c>dotnet run -c Release -- --filter '*'</c> (each class carries
+/// <see cref="MicroConfig"/>); <c>--alloc-profile [viewers]</c> samples what the whole path allocates.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "--alloc-profile")
+        {
+            AllocationProfile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+}
