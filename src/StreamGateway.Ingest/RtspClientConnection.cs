@@ -151,6 +151,11 @@ internal sealed class RtspClientConnection : IAsyncDisposable
         {
             throw new RtspClientException($"connection lost while sending: {ex.SocketErrorCode}", inner: ex);
         }
+        catch (ObjectDisposedException ex)
+        {
+            // The read loop saw the camera close and disposed the socket first.
+            throw new RtspClientException("connection closed", inner: ex);
+        }
         finally
         {
             _writeLock.Release();
