@@ -20,6 +20,7 @@ public sealed class SchoolConnector : IAsyncDisposable, ISchoolGate
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private TaskCompletionSource _online = NewOnlineSignal();
+    private TaskCompletionSource _probeChanged = NewOnlineSignal();
     private CameraConnector? _probe;
     private long _offlineSinceTimestamp;
     private int _staggerSlot;
@@ -97,18 +98,27 @@ public sealed class SchoolConnector : IAsyncDisposable, ISchoolGate
 
     public async Task WaitForTurnAsync(CameraConnector camera, CancellationToken cancellationToken)
     {
-        Task online;
-        lock (_gate)
+        while (true)
         {
-            if (!IsOffline || camera == _probe)
+            Task online, probeChanged;
+            lock (_gate)
             {
-                return;
+                if (!IsOffline || camera == _probe)
+                {
+                    return;
+                }
+
+                online = _online.Task;
+                probeChanged = _probeChanged.Task;
             }
 
-            online = _online.Task;
+            await Task.WhenAny(online, probeChanged).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (online.IsCompleted)
+            {
+                break;
+            }
         }
 
-        await online.WaitAsync(cancellationToken).ConfigureAwait(false);
         int slot;
         lock (_gate)
         {
@@ -136,7 +146,19 @@ public sealed class SchoolConnector : IAsyncDisposable, ISchoolGate
         _failedAt.TryAdd(camera, now);
         lock (_gate)
         {
-            if (IsOffline || _cameras.Count < 2)
+            if (IsOffline)
+            {
+                if (camera == _probe)
+                {
+                    // The probe's own link may be what is broken: hand probing to the next camera,
+                    // so one faulty camera cannot hold the whole school offline.
+                    RotateProbe();
+                }
+
+                return;
+            }
+
+            if (_cameras.Count < 2)
             {
                 return;
             }
@@ -168,6 +190,22 @@ public sealed class SchoolConnector : IAsyncDisposable, ISchoolGate
         }
 
         OfflineChanged?.Invoke(this, true);
+    }
+
+    /// <summary>Under <see cref="_gate"/>: the next camera (in path order) becomes the probe.</summary>
+    private void RotateProbe()
+    {
+        var ordered = _cameras.Values.OrderBy(c => c.Options.Path, StringComparer.Ordinal).ToList();
+        var next = ordered[(ordered.IndexOf(_probe!) + 1) % ordered.Count];
+        if (next == _probe)
+        {
+            return;
+        }
+
+        _probe = next;
+        var changed = _probeChanged;
+        _probeChanged = NewOnlineSignal();
+        changed.TrySetResult();
     }
 
     /// <summary>Under <see cref="_gate"/>: releases the waiting cameras.</summary>

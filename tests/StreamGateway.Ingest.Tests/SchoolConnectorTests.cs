@@ -72,6 +72,29 @@ public sealed class SchoolConnectorTests
     }
 
     [Fact]
+    public async Task A_probe_that_keeps_failing_hands_probing_to_the_next_camera()
+    {
+        var (school, cameras) = School(3);
+        foreach (var camera in cameras)
+        {
+            school.ReportFailed(camera);
+        }
+
+        var probe = cameras.Single(school.MayAttempt);
+        var others = cameras.Where(c => c != probe).ToList();
+        var turns = others.Select(c => school.WaitForTurnAsync(c, CancellationToken.None)).ToList();
+
+        school.ReportFailed(probe);
+
+        Assert.True(school.IsOffline);
+        Assert.False(school.MayAttempt(probe));
+        var nextProbe = cameras.Single(school.MayAttempt);
+        await Task.WhenAny(turns).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(turns[others.IndexOf(nextProbe)].IsCompleted, "the new probe was not let through");
+        Assert.False(turns[1 - others.IndexOf(nextProbe)].IsCompleted, "a non-probe camera was let through while offline");
+    }
+
+    [Fact]
     public void A_single_camera_school_is_never_reported_offline()
     {
         var (school, cameras) = School(1);
