@@ -23,6 +23,9 @@ internal static class GatewayCommandLine
         Usage:
           StreamGateway [run] [--config FILE]   serve the cameras in FILE; without --config, run the built-in demo
           StreamGateway validate --config FILE  check FILE, print every error, exit 0 (valid) or 1 (invalid)
+          StreamGateway camera-farm --cameras N --port P [--bitrate-clip FILE]
+                                                load-test cameras: N replays of one H.264 clip (default: the demo clip)
+                                                at rtsp://127.0.0.1:P/cam1..camN, 25 fps; prints READY <port>
           StreamGateway --help
 
         Environment variables override any config key, e.g.
@@ -31,6 +34,11 @@ internal static class GatewayCommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length > 0 && args[0] == "camera-farm")
+        {
+            return await CameraFarmAsync(args).ConfigureAwait(false);
+        }
+
         if (!TryParse(args, out var command, out var configPath, out var usageError))
         {
             await Console.Error.WriteLineAsync(usageError + Environment.NewLine + Environment.NewLine + Usage).ConfigureAwait(false);
@@ -155,6 +163,61 @@ internal static class GatewayCommandLine
         }
         catch (OperationCanceledException)
         {
+        }
+
+        return ExitOk;
+    }
+
+    private static async Task<int> CameraFarmAsync(string[] args)
+    {
+        int? cameras = null;
+        int? port = null;
+        var clip = DemoCameras.ClipPath;
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--cameras" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 10000:
+                    cameras = n;
+                    i++;
+                    break;
+                case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var p) && p is >= 0 and <= 65535:
+                    port = p;
+                    i++;
+                    break;
+                case "--bitrate-clip" when i + 1 < args.Length:
+                    clip = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"camera-farm: unknown or invalid option '{args[i]}'{Environment.NewLine}{Environment.NewLine}{Usage}").ConfigureAwait(false);
+                    return ExitUsage;
+            }
+        }
+
+        if (cameras is null || port is null)
+        {
+            await Console.Error.WriteLineAsync($"camera-farm needs --cameras N (1..10000) and --port P{Environment.NewLine}{Environment.NewLine}{Usage}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(builder => builder
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(LogLevel.Warning));
+        using var shutdown = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; shutdown.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; shutdown.Cancel(); });
+        var farm = await CameraFarm.CreateAsync(clip, cameras.Value, 25, loggerFactory).ConfigureAwait(false);
+        await using (farm.ConfigureAwait(false))
+        {
+            await farm.StartAsync(port.Value, shutdown.Token).ConfigureAwait(false);
+            Console.WriteLine($"READY {farm.LocalEndPoint.Port}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, shutdown.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         return ExitOk;
