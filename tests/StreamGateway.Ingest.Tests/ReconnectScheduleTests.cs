@@ -105,10 +105,13 @@ public sealed class ReconnectScheduleTests
             },
             CancellationToken.None).AsTask();
 
-        for (var i = 0; i < 10_000 && !run.IsCompleted; i++)
+        // Step the fake clock (bounded in steps and wall time); Polly arms each delay's timer on the
+        // thread pool, so every step yields real time for that.
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 20_000 && !run.IsCompleted && wall.Elapsed < TimeSpan.FromSeconds(60); i++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Yield();
+            await Task.Delay(1);
         }
 
         Assert.True(run.IsCompleted, $"still retrying after {attempts} attempts");
