@@ -19,6 +19,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -541,14 +542,15 @@ def write_plot(results):
         if not points:
             continue
         ns = [p[0] for p in points]
-        ax1.plot(ns, [p[1] for p in points], marker="o", label=relay)
-        ax2.plot(ns, [p[2] for p in points], marker="o", label=relay)
+        ax1.plot(ns, [p[1] for p in points], marker="o", label=relay + (" (pull only)" if relay == "ffmpeg" else ""))
+        ax2.plot(ns, [p[2] for p in points], marker="o", label=relay + (" (pull only)" if relay == "ffmpeg" else ""))
     ax1.set_xlabel("cameras N (M = 1 viewer each)")
     ax1.set_ylabel("CPU, % of one core")
     ax1.set_title("Relay CPU")
     ax2.set_xlabel("cameras N (M = 1 viewer each)")
     ax2.set_ylabel("peak RSS, MB (sum over processes)")
-    ax2.set_title("Relay peak RSS")
+    ax2.set_title("Relay peak RSS (log scale)")
+    ax2.set_yscale("log")
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
         ax.legend()
@@ -569,7 +571,7 @@ def write_doc(store):
              "## Machine", "",
              f"- {info['nproc']} CPUs: {info['cpu']}; memory {info['memory']}; kernel {info['kernel']}; {info['os']}",
              f"- .NET SDK {info['dotnet']}; {info['gstreamer']}; {info['ffmpeg']}; Python {info['python']}",
-             f"- Runs: {', '.join(store.get('runs', []))}",
+             "- Runs (UTC, arguments of run.py): " + "; ".join(re.sub(r" --(also-running|notes)=?[^`]*", "", r) for r in store.get("runs", [])),
              f"- Also running during the runs: {store.get('also_running', 'see notes')}", "",
              "## How to rerun", "",
              "```",
@@ -700,7 +702,7 @@ def main():
             sys.exit("ffmpeg missing")
         store["machine"] = machine_info()
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        store["runs"].append(f"{started}: `{' '.join(sys.argv[1:])}`")
+        store["runs"].append(f"{started}: `{' '.join(a for a in sys.argv[1:] if not a.startswith(('--also-running', '--notes')))}`")
         for n, m in combos:
             farm = Farm(n)
             try:
