@@ -4,60 +4,104 @@ using System.Numerics;
 namespace StreamGateway.Relay;
 
 /// <summary>
-/// Pool of <see cref="RelayPacket"/> objects, each keeping its buffer while pooled, sorted by power-of-two size.
+/// Pool of <see cref="RelayPacket"/> objects, each keeping its buffer while pooled, sorted by size class.
 /// Thread-safe: packets are rented on the ingest thread and released on any subscriber's thread.
 /// </summary>
 /// <remarks>
 /// Buffers stay with their packet instead of going back to <c>ArrayPool&lt;byte&gt;.Shared</c>: that pool keeps only
 /// a few dozen arrays per size and core, while one GOP cache alone holds hundreds of packets, so every packet
 /// beyond that would allocate a fresh array. At most <c>maxPooledObjects</c> packets (with their buffers) are kept.
+/// <para>
+/// Size classes are the powers of two and the midpoints between them (256, 384, 512, 768, 1024, 1536, ...):
+/// a typical 1,400-byte RTP packet then sits in 1,536 bytes (+10 %) instead of 2,048 (+46 %).
+/// </para>
+/// <para>
+/// A burst (a slow viewer's backlog, a reconnect storm) can leave many packets in the pool that steady state
+/// never needs again. Every <see cref="TrimInterval"/> the pool frees, per class, the packets that stayed
+/// unused the whole interval (the lowest free count seen since the last trim), so memory follows the load.
+/// </para>
 /// </remarks>
 public sealed class RelayPacketPool
 {
-    private const int MinSizeClass = 8;   // 256 bytes: RTCP and audio
-    private const int MaxSizeClass = 20;  // 1 MiB; larger buffers are allocated exactly and never pooled
+    /// <summary>How often surplus pooled packets are freed (checked on returns, so an idle pool keeps what it has).</summary>
+    public static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentQueue<RelayPacket>[] _free;
+    private const int MinSizeLog2 = 8;    // 256 bytes: RTCP and audio
+    private const int MaxSizeLog2 = 20;   // 1 MiB; larger buffers are allocated exactly and never pooled
+    private const int ClassCount = 2 * (MaxSizeLog2 - MinSizeLog2) + 1;
+    private const int TrimCheckEvery = 1024;
+
+    private readonly SizeClass[] _classes;
     private readonly int _maxPooledObjects;
+    private readonly TimeProvider _time;
     private int _pooledCount;
     private long _outstanding;
+    private int _returnsSinceTrimCheck;
+    private long _nextTrimAt;
 
     /// <summary>The process-wide pool.</summary>
     public static RelayPacketPool Shared { get; } = new();
 
     /// <param name="maxPooledObjects">Packets kept for reuse at most (with their buffers); more are left to the GC.</param>
-    public RelayPacketPool(int maxPooledObjects = 65536)
+    /// <param name="time">Clock for trimming; the system clock unless a test steps its own.</param>
+    public RelayPacketPool(int maxPooledObjects = 65536, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxPooledObjects);
         _maxPooledObjects = maxPooledObjects;
-        _free = new ConcurrentQueue<RelayPacket>[MaxSizeClass - MinSizeClass + 1];
-        for (int i = 0; i < _free.Length; i++)
+        _time = time ?? TimeProvider.System;
+        _classes = new SizeClass[ClassCount];
+        for (int i = 0; i < _classes.Length; i++)
         {
-            _free[i] = new ConcurrentQueue<RelayPacket>();
+            _classes[i] = new SizeClass(ClassSize(i));
         }
+
+        _nextTrimAt = _time.GetTimestamp() + ToTicks(TrimInterval);
     }
 
     /// <summary>Packets rented and not yet returned (last reference not released): leak detection.</summary>
     public long Outstanding => Interlocked.Read(ref _outstanding);
 
     /// <summary>Packets kept for reuse now.</summary>
-    internal int PooledCount => Volatile.Read(ref _pooledCount);
+    public int PooledCount => Volatile.Read(ref _pooledCount);
 
     /// <summary>Rents a packet with at least <paramref name="minimumCapacity"/> bytes; the caller holds one reference.</summary>
     public RelayPacket Rent(int minimumCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minimumCapacity);
-        int sizeClass = SizeClass(minimumCapacity);
+        int index = ClassIndex(minimumCapacity);
         RelayPacket? packet = null;
-        if (sizeClass <= MaxSizeClass && _free[sizeClass - MinSizeClass].TryDequeue(out packet))
+        if (index < ClassCount && _classes[index].TryTake(out packet))
         {
             Interlocked.Decrement(ref _pooledCount);
         }
 
-        packet ??= new RelayPacket(this, new byte[sizeClass <= MaxSizeClass ? 1 << sizeClass : minimumCapacity]);
+        packet ??= new RelayPacket(this, new byte[index < ClassCount ? _classes[index].Size : minimumCapacity]);
         packet.Initialize();
         Interlocked.Increment(ref _outstanding);
         return packet;
+    }
+
+    /// <summary>
+    /// Frees, per size class, the packets that were not rented since the last trim. Called by the pool itself
+    /// every <see cref="TrimInterval"/> while packets flow; public for tests and for hosts that want it sooner.
+    /// </summary>
+    /// <returns>How many pooled packets were freed.</returns>
+    public int Trim()
+    {
+        int freed = 0;
+        foreach (var sizeClass in _classes)
+        {
+            int surplus = sizeClass.TakeLowWaterMark();
+            for (int i = 0; i < surplus && sizeClass.TryTake(out _); i++)
+            {
+                Interlocked.Decrement(ref _pooledCount);
+                freed++;
+            }
+
+            sizeClass.ResetLowWaterMark();
+        }
+
+        return freed;
     }
 
     /// <summary>Called by the last <see cref="RelayPacket.Release"/>.</summary>
@@ -65,22 +109,94 @@ public sealed class RelayPacketPool
     {
         int capacity = packet.Detach();
         Interlocked.Decrement(ref _outstanding);
-        int sizeClass = SizeClass(capacity);
-        if (sizeClass > MaxSizeClass || 1 << sizeClass != capacity)
+        int index = ClassIndex(capacity);
+        if (index < ClassCount && _classes[index].Size == capacity)
         {
-            return;
+            if (Interlocked.Increment(ref _pooledCount) <= _maxPooledObjects)
+            {
+                _classes[index].Add(packet);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _pooledCount);
+            }
         }
 
-        if (Interlocked.Increment(ref _pooledCount) <= _maxPooledObjects)
+        if (Interlocked.Increment(ref _returnsSinceTrimCheck) >= TrimCheckEvery)
         {
-            _free[sizeClass - MinSizeClass].Enqueue(packet);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _pooledCount);
+            Volatile.Write(ref _returnsSinceTrimCheck, 0);
+            TrimIfDue();
         }
     }
 
-    private static int SizeClass(int capacity) =>
-        capacity <= 1 << MinSizeClass ? MinSizeClass : 32 - BitOperations.LeadingZeroCount((uint)capacity - 1);
+    private void TrimIfDue()
+    {
+        long now = _time.GetTimestamp();
+        long due = Interlocked.Read(ref _nextTrimAt);
+        if (now >= due && Interlocked.CompareExchange(ref _nextTrimAt, now + ToTicks(TrimInterval), due) == due)
+        {
+            Trim();
+        }
+    }
+
+    private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+
+    // Class i: even i = 2^(8 + i/2), odd i = 1.5 * 2^(8 + i/2). Returns ClassCount for sizes above the largest class.
+    private static int ClassIndex(int capacity)
+    {
+        if (capacity <= 1 << MinSizeLog2)
+        {
+            return 0;
+        }
+
+        int log2 = 32 - BitOperations.LeadingZeroCount((uint)capacity - 1); // smallest power of two >= capacity
+        if (log2 > MaxSizeLog2)
+        {
+            return ClassCount;
+        }
+
+        int index = 2 * (log2 - MinSizeLog2);
+        return capacity <= 3 << (log2 - 2) ? index - 1 : index;
+    }
+
+    private static int ClassSize(int index) =>
+        index % 2 == 0 ? 1 << (MinSizeLog2 + index / 2) : 3 << (MinSizeLog2 + index / 2 - 1);
+
+    /// <summary>The free packets of one buffer size, with the fewest free since the last trim.</summary>
+    private sealed class SizeClass(int size)
+    {
+        private readonly ConcurrentQueue<RelayPacket> _free = new();
+        private int _count;
+        private int _lowWaterMark;
+
+        public int Size { get; } = size;
+
+        public void Add(RelayPacket packet)
+        {
+            _free.Enqueue(packet);
+            Interlocked.Increment(ref _count);
+        }
+
+        public bool TryTake(out RelayPacket? packet)
+        {
+            if (!_free.TryDequeue(out packet))
+            {
+                Volatile.Write(ref _lowWaterMark, 0);
+                return false;
+            }
+
+            int count = Interlocked.Decrement(ref _count);
+            // Racy minimum: an occasional missed update only makes one trim keep a few packets more.
+            if (count < Volatile.Read(ref _lowWaterMark))
+            {
+                Volatile.Write(ref _lowWaterMark, count);
+            }
+
+            return true;
+        }
+
+        public int TakeLowWaterMark() => Volatile.Read(ref _lowWaterMark);
+
+        public void ResetLowWaterMark() => Volatile.Write(ref _lowWaterMark, Volatile.Read(ref _count));
+    }
 }

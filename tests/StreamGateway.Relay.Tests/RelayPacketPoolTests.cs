@@ -87,11 +87,17 @@ public sealed class RelayPacketPoolTests : RelayTestBase
     [Theory]
     [InlineData(0, 256)]
     [InlineData(256, 256)]
-    [InlineData(257, 512)]
-    [InlineData(1500, 2048)]
-    [InlineData(65540, 131072)]
+    [InlineData(257, 384)]
+    [InlineData(384, 384)]
+    [InlineData(385, 512)]
+    [InlineData(1025, 1536)]
+    [InlineData(1500, 1536)] // a typical RTP packet: +2 %, not the +37 % of a 2,048-byte buffer
+    [InlineData(1537, 2048)]
+    [InlineData(2048, 2048)]
+    [InlineData(65540, 98304)]
+    [InlineData(1 << 20, 1 << 20)]
     [InlineData(3_000_000, 3_000_000)] // beyond the largest size class: exact and never pooled
-    public void Rent_RoundsUpToAPowerOfTwoSizeClass(int minimumCapacity, int expectedCapacity)
+    public void Rent_RoundsUpToAPowerOfTwoOrMidpointSizeClass(int minimumCapacity, int expectedCapacity)
     {
         RelayPacket packet = Pool.Rent(minimumCapacity);
         Assert.Equal(expectedCapacity, packet.Buffer.Length);
@@ -112,6 +118,63 @@ public sealed class RelayPacketPoolTests : RelayTestBase
         Assert.Same(small, again);
         large.Release();
         again.Release();
+    }
+
+    [Fact]
+    public void Trim_FreesOnlyThePacketsThatStayedUnusedSinceTheLastTrim()
+    {
+        var pool = new RelayPacketPool();
+        RelayPacket[] burst = Enumerable.Range(0, 100).Select(_ => pool.Rent(1400)).ToArray();
+        foreach (var packet in burst)
+        {
+            packet.Release();
+        }
+
+        Assert.Equal(0, pool.Trim()); // the first interval only starts the count
+        Assert.Equal(100, pool.PooledCount);
+
+        // Steady state after the burst: at most 10 packets in use at a time.
+        for (int round = 0; round < 5; round++)
+        {
+            RelayPacket[] inUse = Enumerable.Range(0, 10).Select(_ => pool.Rent(1400)).ToArray();
+            foreach (var packet in inUse)
+            {
+                packet.Release();
+            }
+        }
+
+        Assert.Equal(90, pool.Trim());
+        Assert.Equal(10, pool.PooledCount);
+        Assert.Equal(10, pool.Trim()); // a whole interval without a rent: nothing is needed
+        Assert.Equal(0, pool.PooledCount);
+    }
+
+    [Fact]
+    public void Pool_TrimsItselfWhilePacketsFlow_OnceATrimIntervalHasPassed()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var pool = new RelayPacketPool(time: clock);
+        RelayPacket[] burst = Enumerable.Range(0, 3000).Select(_ => pool.Rent(1400)).ToArray();
+        foreach (var packet in burst)
+        {
+            packet.Release();
+        }
+
+        clock.Advance(RelayPacketPool.TrimInterval);
+        Churn(pool, 2048); // the first automatic trim starts the count
+        clock.Advance(RelayPacketPool.TrimInterval);
+        Churn(pool, 2048);
+
+        Assert.InRange(pool.PooledCount, 1, 2);
+        Assert.Equal(0, pool.Outstanding);
+
+        static void Churn(RelayPacketPool pool, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                pool.Rent(1400).Release();
+            }
+        }
     }
 
     [Fact]
