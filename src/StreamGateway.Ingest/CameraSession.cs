@@ -77,6 +77,7 @@ internal sealed class CameraSession : IAsyncDisposable
         _connection = await RtspClientConnection.ConnectAsync(
             source, _options.Username, _options.Password, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
         _connection.FrameHandler = OnInterleavedFrame;
+        _connection.FramesDispatched = OnFramesDispatched;
 
         var url = source.AbsoluteUri;
         var options = await RequestAsync(RtspMethods.Options, url, null, cancellationToken).ConfigureAwait(false);
@@ -329,11 +330,14 @@ internal sealed class CameraSession : IAsyncDisposable
         var packet = _hub.Pool.Rent((int)payload.Length);
         payload.CopyTo(packet.Buffer.Span);
         packet.Length = (int)payload.Length;
-        OnPacket(packet, trackIndex, _channelIsRtcp[channel]);
+        OnPacket(packet, trackIndex, _channelIsRtcp[channel], wakeSubscribers: false);
     }
 
+    /// <summary>After the frames of one socket read: wake each viewer once for the whole burst.</summary>
+    private void OnFramesDispatched() => _hub.WakeSubscribers();
+
     /// <summary>Validates, classifies and publishes one packet. Takes ownership of the caller's reference.</summary>
-    private void OnPacket(RelayPacket packet, int trackIndex, bool isRtcp)
+    private void OnPacket(RelayPacket packet, int trackIndex, bool isRtcp, bool wakeSubscribers = true)
     {
         var data = packet.Data.Span;
         if (isRtcp)
@@ -395,7 +399,7 @@ internal sealed class CameraSession : IAsyncDisposable
         packet.ReceivedAt = Stopwatch.GetTimestamp();
         lock (_publishGate)
         {
-            _hub.Publish(packet);
+            _hub.Publish(packet, wakeSubscribers);
         }
 
         packet.Release();
@@ -441,6 +445,7 @@ internal sealed class CameraSession : IAsyncDisposable
             }
 
             _connection.FrameHandler = null;
+            _connection.FramesDispatched = null;
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
 

@@ -162,7 +162,15 @@ public sealed class StreamHub : IDisposable
     /// per queue or cache that keeps the packet, and the caller releases its own afterwards. Never blocks on a
     /// subscriber. Ignored after <see cref="Dispose"/>. Single producer only.
     /// </summary>
-    public void Publish(RelayPacket packet)
+    public void Publish(RelayPacket packet) => Publish(packet, wakeSubscribers: true);
+
+    /// <summary>
+    /// Like <see cref="Publish(RelayPacket)"/>; with <paramref name="wakeSubscribers"/> false the packet is queued
+    /// without waking the readers, and the producer calls <see cref="WakeSubscribers"/> after its burst (for example
+    /// after every interleaved frame of one socket read). A video frame is often ten packets that arrive together:
+    /// one wake-up and one send per viewer for all of them instead of ten.
+    /// </summary>
+    public void Publish(RelayPacket packet, bool wakeSubscribers)
     {
         ArgumentNullException.ThrowIfNull(packet);
         Subscription[] subscribers;
@@ -184,7 +192,7 @@ public sealed class StreamHub : IDisposable
         int drops = 0;
         foreach (Subscription subscription in subscribers)
         {
-            if (subscription.Offer(packet, resumePoint, hasKeyframeVideo))
+            if (subscription.Offer(packet, resumePoint, hasKeyframeVideo, wakeSubscribers))
             {
                 drops++;
             }
@@ -193,6 +201,15 @@ public sealed class StreamHub : IDisposable
         if (drops > 0)
         {
             Interlocked.Add(ref _dropped, drops);
+        }
+    }
+
+    /// <summary>Wakes every reader that has packets queued by <see cref="Publish(RelayPacket, bool)"/> without a wake-up.</summary>
+    public void WakeSubscribers()
+    {
+        foreach (Subscription subscription in _subscribers)
+        {
+            subscription.Wake();
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 
 namespace StreamGateway.Relay;
 
@@ -11,11 +11,27 @@ namespace StreamGateway.Relay;
 /// When the queue is full the packet is dropped and counted, and the subscription skips every packet until the
 /// next keyframe access unit (streams without keyframe video resume as soon as there is room). Closing (by the
 /// hub or by <see cref="Dispose"/>) releases every packet still queued. One reader at a time.
+/// A ring under a short lock rather than a Channel: the producer can queue a burst and wake the reader once.
 /// </remarks>
-public sealed class Subscription : IDisposable
+public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 {
+    private const int InitialRingSize = 64;
+
     private readonly StreamHub _hub;
-    private readonly Channel<RelayPacket> _queue;
+    private readonly int _capacity;
+    // Guards the ring, _completed and _waiting; held for a few instructions only, never while calling out.
+    private readonly Lock _lock = new();
+    private RelayPacket?[] _ring;
+    private int _head;
+    private int _count;
+    private bool _completed;
+
+    // The one reader's pending WaitToReadAsync. Continuations always run on the thread pool, so the producer
+    // never runs a viewer's send inline.
+    private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+    private CancellationTokenRegistration _waitRegistration;
+
     private long _delivered;
     private long _dropped;
     private string? _closeReason;
@@ -27,13 +43,9 @@ public sealed class Subscription : IDisposable
     {
         _hub = hub;
         Name = name;
-        _queue = Channel.CreateBounded<RelayPacket>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: we drop, never wait
-            SingleReader = true,
-            SingleWriter = false, // the cache is copied on the subscribing thread, live packets come from the producer
-            AllowSynchronousContinuations = false, // the producer must never run a reader's continuation
-        });
+        _capacity = capacity;
+        // Grows on demand: most viewers keep up and never hold more than a few packets.
+        _ring = new RelayPacket?[Math.Min(capacity, InitialRingSize)];
     }
 
     /// <summary>Who subscribed (for logs and status).</summary>
@@ -54,18 +66,66 @@ public sealed class Subscription : IDisposable
     /// <summary>Takes the next packet; the caller then owns the queue's reference and must release it.</summary>
     public bool TryRead([MaybeNullWhen(false)] out RelayPacket packet)
     {
-        if (_queue.Reader.TryRead(out packet))
+        lock (_lock)
         {
-            Interlocked.Increment(ref _delivered);
-            return true;
+            if (_count == 0)
+            {
+                packet = null;
+                return false;
+            }
+
+            packet = _ring[_head]!;
+            _ring[_head] = null;
+            _head = _head + 1 == _ring.Length ? 0 : _head + 1;
+            _count--;
         }
 
-        return false;
+        Interlocked.Increment(ref _delivered);
+        return true;
     }
 
-    /// <summary>Waits until a packet can be read; false once the subscription is closed and drained.</summary>
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
-        _queue.Reader.WaitToReadAsync(cancellationToken);
+    /// <summary>
+    /// Waits until a packet can be read; false once the subscription is closed and drained. One reader at a time.
+    /// A producer that publishes a burst wakes the reader once, after the burst (see <see cref="StreamHub.WakeSubscribers"/>).
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        short version;
+        lock (_lock)
+        {
+            if (_count > 0)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<bool>(cancellationToken);
+            }
+
+            if (_waiting)
+            {
+                throw new InvalidOperationException("A subscription has one reader at a time.");
+            }
+
+            _waiter.Reset();
+            _waiting = true;
+            version = _waiter.Version;
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            _waitRegistration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((Subscription)state!).CancelWait(token), this);
+        }
+
+        return new ValueTask<bool>(this, version);
+    }
 
     /// <summary>Unsubscribes and releases every queued packet. Idempotent.</summary>
     public void Dispose()
@@ -76,15 +136,33 @@ public sealed class Subscription : IDisposable
 
     public override string ToString() => $"Subscription {Name}";
 
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        var registration = _waitRegistration;
+        _waitRegistration = default;
+        registration.Dispose();
+        return _waiter.GetResult(token);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiter.OnCompleted(continuation, state, token, flags);
+
     /// <summary>Queues a cached packet while subscribing; the queue was sized to hold the whole cache.</summary>
     internal void EnqueueInitial(RelayPacket packet)
     {
         packet.AddRef();
-        if (!_queue.Writer.TryWrite(packet))
+        lock (_lock)
         {
-            packet.Release();
-            throw new InvalidOperationException("The subscription queue is smaller than the GOP cache.");
+            if (TryEnqueueLocked(packet))
+            {
+                return;
+            }
         }
+
+        packet.Release();
+        throw new InvalidOperationException("The subscription queue is smaller than the GOP cache.");
     }
 
     /// <summary>
@@ -93,7 +171,8 @@ public sealed class Subscription : IDisposable
     /// <param name="packet">The published packet; a reference is added only if it is queued.</param>
     /// <param name="resumePoint">The packet starts a keyframe access unit on a video track with keyframes.</param>
     /// <param name="hasKeyframeVideo">The stream has such a track, so skipping waits for a resume point.</param>
-    internal bool Offer(RelayPacket packet, bool resumePoint, bool hasKeyframeVideo)
+    /// <param name="wake">Wake a waiting reader now; false when the producer calls <see cref="Wake"/> after its burst.</param>
+    internal bool Offer(RelayPacket packet, bool resumePoint, bool hasKeyframeVideo, bool wake = true)
     {
         if (IsClosed)
         {
@@ -107,14 +186,33 @@ public sealed class Subscription : IDisposable
         }
 
         packet.AddRef();
-        if (_queue.Writer.TryWrite(packet))
+        bool queued;
+        bool closed;
+        bool signal = false;
+        lock (_lock)
+        {
+            closed = _completed;
+            queued = !closed && TryEnqueueLocked(packet);
+            if (queued && wake && _waiting)
+            {
+                _waiting = false;
+                signal = true;
+            }
+        }
+
+        if (signal)
+        {
+            _waiter.SetResult(true);
+        }
+
+        if (queued)
         {
             _skipping = false;
             return false;
         }
 
         packet.Release();
-        if (IsClosed)
+        if (closed)
         {
             // Closed between the check and the write: not a drop.
             return false;
@@ -123,6 +221,22 @@ public sealed class Subscription : IDisposable
         Interlocked.Increment(ref _dropped);
         _skipping = true;
         return true;
+    }
+
+    /// <summary>Wakes a waiting reader if packets were queued without waking it.</summary>
+    internal void Wake()
+    {
+        lock (_lock)
+        {
+            if (!_waiting || _count == 0)
+            {
+                return;
+            }
+
+            _waiting = false;
+        }
+
+        _waiter.SetResult(true);
     }
 
     /// <summary>
@@ -139,11 +253,69 @@ public sealed class Subscription : IDisposable
             return;
         }
 
-        // After completion no write can succeed, so draining now releases everything the producer queued.
-        _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out RelayPacket? packet))
+        RelayPacket?[] drained;
+        int head;
+        int count;
+        bool signal;
+        lock (_lock)
         {
-            packet.Release();
+            // After this no enqueue can succeed, so releasing the ring releases everything the producer queued.
+            _completed = true;
+            (drained, head, count) = (_ring, _head, _count);
+            _ring = [];
+            _head = 0;
+            _count = 0;
+            signal = _waiting;
+            _waiting = false;
         }
+
+        for (int i = 0; i < count; i++)
+        {
+            drained[(head + i) % drained.Length]!.Release();
+        }
+
+        if (signal)
+        {
+            _waiter.SetResult(false);
+        }
+    }
+
+    private bool TryEnqueueLocked(RelayPacket packet)
+    {
+        if (_count == _ring.Length)
+        {
+            if (_count >= _capacity)
+            {
+                return false;
+            }
+
+            var larger = new RelayPacket?[Math.Min(_capacity, Math.Max(InitialRingSize, _ring.Length * 2))];
+            for (int i = 0; i < _count; i++)
+            {
+                larger[i] = _ring[(_head + i) % _ring.Length];
+            }
+
+            _ring = larger;
+            _head = 0;
+        }
+
+        _ring[(_head + _count) % _ring.Length] = packet;
+        _count++;
+        return true;
+    }
+
+    private void CancelWait(CancellationToken token)
+    {
+        lock (_lock)
+        {
+            if (!_waiting)
+            {
+                return;
+            }
+
+            _waiting = false;
+        }
+
+        _waiter.SetException(new OperationCanceledException(token));
     }
 }

@@ -70,6 +70,77 @@ public sealed class FanOutTests : RelayTestBase
     }
 
     [Fact]
+    public async Task PublishWithoutWake_QueuesTheBurst_AndWakeSubscribersWakesTheReaderOnceForAllOfIt()
+    {
+        StreamHub hub = CreateHub(null, Pcma(0));
+        Subscription subscription = Subscribe(hub);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        ValueTask<bool> waiting = subscription.WaitToReadAsync(timeout.Token);
+        for (int id = 1; id <= 3; id++)
+        {
+            RelayPacket packet = Rent(new Pkt(id, 0, 0));
+            hub.Publish(packet, wakeSubscribers: false);
+            packet.Release();
+        }
+
+        Assert.False(waiting.IsCompleted);
+        hub.WakeSubscribers();
+
+        Assert.True(await waiting);
+        Assert.Equal([1, 2, 3], Drain(subscription));
+        Assert.Equal(0, Pool.Outstanding);
+    }
+
+    [Fact]
+    public async Task WaitToReadAsync_EndsWithCancellation_AndTheNextWaitStillWorks()
+    {
+        StreamHub hub = CreateHub(null, Pcma(0));
+        Subscription subscription = Subscribe(hub);
+        using var cancel = new CancellationTokenSource();
+
+        ValueTask<bool> waiting = subscription.WaitToReadAsync(cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        ValueTask<bool> again = subscription.WaitToReadAsync(timeout.Token);
+        Publish(hub, new Pkt(7, 0, 0));
+        Assert.True(await again);
+        Assert.Equal([7], Drain(subscription));
+    }
+
+    [Fact]
+    public async Task WaitToReadAsync_AnswersFalse_WhenTheHubClosesTheWaitingSubscription()
+    {
+        StreamHub hub = CreateHub(null, Pcma(0));
+        Subscription subscription = Subscribe(hub);
+        Publish(hub, new Pkt(1, 0, 0));
+        Assert.Equal([1], Drain(subscription));
+
+        ValueTask<bool> waiting = subscription.WaitToReadAsync(CancellationToken.None);
+        Publish(hub, new Pkt(2, 0, 0)); // woken, then closed with the packet still queued
+        Assert.True(await waiting);
+        hub.Dispose();
+
+        Assert.False(await subscription.WaitToReadAsync(CancellationToken.None));
+        Assert.False(subscription.TryRead(out _));
+        Assert.Equal(0, Pool.Outstanding);
+    }
+
+    [Fact]
+    public async Task Subscription_HoldsABacklogUpToItsCapacity_GrowingItsRingAsNeeded()
+    {
+        StreamHub hub = CreateHub(new RelayOptions { SubscriberQueueCapacity = 300 }, Pcma(0));
+        Subscription subscription = Subscribe(hub);
+        Publish(hub, Enumerable.Range(0, 400).Select(i => new Pkt(i, 0, (uint)i)));
+
+        Assert.True(await subscription.WaitToReadAsync(CancellationToken.None));
+        Assert.Equal(Enumerable.Range(0, 300), Drain(subscription));
+        Assert.Equal(100, subscription.DroppedPackets);
+    }
+
+    [Fact]
     public void GetStats_CountsPublishedPacketsBytesKeyframesAndSubscribers()
     {
         StreamHub hub = CreateHub(null, H264(0), Pcma(1));
