@@ -27,7 +27,14 @@ internal sealed record TrackBinding(byte RtpChannel, byte RtcpChannel, IPEndPoin
 /// </summary>
 internal sealed class RtspSession
 {
-    private const int MaxBatchFrames = 64;
+    // Frames gathered into one sendmsg. Live: 4 frames = 8 buffers (header + payload each), the most the runtime's
+    // Unix gather send keeps on the stack (UIO_FASTIOV); above that it allocates its iovec and handle arrays per send.
+    // The hub wakes a sender once per camera read, so a live video frame (often 5-10 packets) arrives as one burst:
+    // 2-3 allocation-free sends. Catching up (the GOP cache at PLAY, a backlog): 64 frames per send, where the
+    // syscalls saved matter more than ~50 B per packet (measured in docs/benchmarks-micro.md).
+    private const int LiveBatchFrames = 4;
+    private const int CatchUpBatchFrames = 64;
+    private const int CatchUpBacklog = 32;
     private const int MaxBatchBytes = 256 * 1024;
 
     private readonly RtspServer _server;
@@ -334,16 +341,17 @@ internal sealed class RtspSession
 
     private async Task SendTcpAsync(Subscription subscription, CancellationToken cancellationToken)
     {
-        var headers = new byte[MaxBatchFrames * InterleavedFrame.HeaderLength];
-        var segments = new List<ArraySegment<byte>>(MaxBatchFrames * 2);
-        var inFlight = new List<RelayPacket>(MaxBatchFrames);
+        var headers = new byte[CatchUpBatchFrames * InterleavedFrame.HeaderLength];
+        var segments = new List<ArraySegment<byte>>(CatchUpBatchFrames * 2);
+        var inFlight = new List<RelayPacket>(CatchUpBatchFrames);
         while (await subscription.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (true)
             {
                 var bindings = Volatile.Read(ref _bindings);
                 var batchBytes = 0;
-                while (inFlight.Count < MaxBatchFrames && batchBytes < MaxBatchBytes && subscription.TryRead(out var packet))
+                var batchFrames = subscription.QueuedPackets >= CatchUpBacklog ? CatchUpBatchFrames : LiveBatchFrames;
+                while (inFlight.Count < batchFrames && batchBytes < MaxBatchBytes && subscription.TryRead(out var packet))
                 {
                     var binding = (uint)packet.TrackIndex < (uint)bindings.Length ? bindings[packet.TrackIndex] : null;
                     if (binding is null || packet.Length > ushort.MaxValue)

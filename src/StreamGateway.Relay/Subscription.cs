@@ -57,6 +57,18 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     /// <summary>Packets dropped because the queue was full or while skipping to the next keyframe.</summary>
     public long DroppedPackets => Interlocked.Read(ref _dropped);
 
+    /// <summary>Packets queued now (a moment's view: the producer may be adding more).</summary>
+    public int QueuedPackets
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _count;
+            }
+        }
+    }
+
     /// <summary>Why the subscription closed (see <see cref="SubscriptionCloseReasons"/>); null while open.</summary>
     public string? CloseReason => Volatile.Read(ref _closeReason);
 
