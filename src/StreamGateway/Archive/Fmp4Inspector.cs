@@ -183,7 +183,7 @@ internal static class Fmp4Inspector
 
     private static MovieInfo? ParseMoov(ReadOnlyMemory<byte> moov)
     {
-        (uint Id, uint Timescale)? chosen = null;
+        (uint Id, uint Timescale, bool IsVideo)? chosen = null;
         ulong movieDuration = 0;
         uint movieTimescale = 0;
         var fragmented = false;
@@ -197,12 +197,10 @@ internal static class Fmp4Inspector
                 movieTimescale = BinaryPrimitives.ReadUInt32BigEndian(span[(v1 ? 20 : 12)..]);
                 movieDuration = v1 ? BinaryPrimitives.ReadUInt64BigEndian(span[24..]) : BinaryPrimitives.ReadUInt32BigEndian(span[16..]);
             }
-            else if (type == Trak && ParseTrak(body) is { } track && (chosen is null || track.IsVideo))
+            else if (type == Trak && ParseTrak(body) is { } track && (chosen is null || (track.IsVideo && !chosen.Value.IsVideo)))
             {
-                if (chosen is null || track.IsVideo)
-                {
-                    chosen = (track.Id, track.Timescale);
-                }
+                // The first video track; the first track of any kind when there is no video.
+                chosen = track;
             }
             else if (type == Mvex)
             {

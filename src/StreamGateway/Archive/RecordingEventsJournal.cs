@@ -109,26 +109,22 @@ internal sealed class RecordingEventsJournal
     }
 
     /// <summary>
-    /// The cause the recorder wrote for a gap starting near <paramref name="from"/>: the last gap-start at
-    /// or before <paramref name="from"/> + slack that is not before <paramref name="from"/> − slack, or
-    /// any gap-start inside the gap.
+    /// The cause the recorder wrote for the gap [from, to): the gap-start with a cause nearest to
+    /// <paramref name="from"/> within [from − slack, to]; failing that (a recorder killed mid-gap cannot
+    /// write a gap-start), the gap-end with a cause nearest to <paramref name="to"/> within [from, to + slack].
     /// </summary>
-    public string? CauseOfGap(DateTimeOffset from, DateTimeOffset to, TimeSpan slack)
+    public string? CauseOfGap(DateTimeOffset from, DateTimeOffset to, TimeSpan slack) =>
+        Nearest("gap-start", from, from - slack, to) ?? Nearest("gap-end", to, from, to + slack);
+
+    private string? Nearest(string name, DateTimeOffset target, DateTimeOffset earliest, DateTimeOffset latest)
     {
         RecordingEvent? best = null;
         foreach (var e in Events)
         {
-            if (e.Event != "gap-start" || e.Cause is null)
+            if (e.Event == name && e.Cause is not null && e.At >= earliest && e.At <= latest
+                && (best is null || (e.At - target).Duration() < (best.At - target).Duration()))
             {
-                continue;
-            }
-
-            if (e.At >= from - slack && e.At <= to)
-            {
-                if (best is null || Math.Abs((e.At - from).Ticks) < Math.Abs((best.At - from).Ticks))
-                {
-                    best = e;
-                }
+                best = e;
             }
         }
 

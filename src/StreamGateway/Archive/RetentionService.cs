@@ -37,10 +37,12 @@ internal sealed class RetentionService
     private readonly IVolumeMeter _volume;
     private readonly ILogger _logger;
     private readonly Func<string, string, int> _priority;
+    private readonly Func<string, Fmp4Info?>? _measure;
     private volatile RetentionStatus? _latest;
 
-    public RetentionService(RetentionSettings settings, TimeProvider time, IVolumeMeter volume, ILogger logger, Func<string, string, int>? priority = null)
+    public RetentionService(RetentionSettings settings, TimeProvider time, IVolumeMeter volume, ILogger logger, Func<string, string, int>? priority = null, Func<string, Fmp4Info?>? measure = null)
     {
+        _measure = measure;
         _settings = settings;
         _time = time;
         _volume = volume;
@@ -74,7 +76,7 @@ internal sealed class RetentionService
         RetentionStatus status;
         try
         {
-            var index = ArchiveIndex.Scan(_settings.Path);
+            var index = ArchiveIndex.Scan(_settings.Path, _measure);
             var deleted = 0;
             long deletedBytes = 0;
             var floor = now - TimeSpan.FromDays(_settings.RetentionDays);
@@ -100,7 +102,7 @@ internal sealed class RetentionService
 
             if (deleted > 0)
             {
-                index = ArchiveIndex.Scan(_settings.Path);
+                index = ArchiveIndex.Scan(_settings.Path, _measure);
             }
 
             var forecast = StorageForecast.Compute(index, _volume.Measure(_settings.Path), now, _settings.RetentionDays);

@@ -24,13 +24,16 @@ internal sealed class HttpStatusServer : IAsyncDisposable
     private WebApplication? _app;
 
     private readonly ComplianceSource? _compliance;
+    private readonly RetentionService? _retention;
 
     /// <param name="compliance">The archive's compliance report for <c>/api/v1/compliance</c>; null answers 404 (recording not configured).</param>
-    public HttpStatusServer(GatewayHost host, ILoggerFactory loggerFactory, ComplianceSource? compliance = null)
+    /// <param name="retention">The retention service whose last pass <c>/api/v1/archive</c> and <c>/metrics</c> show; null leaves them out.</param>
+    public HttpStatusServer(GatewayHost host, ILoggerFactory loggerFactory, ComplianceSource? compliance = null, RetentionService? retention = null)
     {
         _host = host;
         _loggerFactory = loggerFactory;
         _compliance = compliance;
+        _retention = retention;
     }
 
     public IPEndPoint LocalEndPoint { get; private set; } = new(IPAddress.None, 0);
@@ -67,7 +70,19 @@ internal sealed class HttpStatusServer : IAsyncDisposable
             var report = await _compliance.GetAsync(days, context.RequestAborted).ConfigureAwait(false);
             return Results.Text(ComplianceFormats.Json(report), "application/json");
         });
-        app.MapGet("/metrics", () => Results.Text(PrometheusExporter.Write(_host.GetStatusReport()), PrometheusExporter.ContentType));
+        app.MapGet("/api/v1/archive", () => _retention?.Latest is { } status
+            ? Results.Json(ArchiveStatus(status), JsonOptions)
+            : Results.Json(new { error = "no retention pass yet, or recording is not configured" }, JsonOptions, statusCode: StatusCodes.Status404NotFound));
+        app.MapGet("/metrics", () =>
+        {
+            var text = PrometheusExporter.Write(_host.GetStatusReport());
+            if (_retention?.Latest is { } status)
+            {
+                text += ArchiveMetrics.Write(status);
+            }
+
+            return Results.Text(text, PrometheusExporter.ContentType);
+        });
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
 
@@ -75,6 +90,30 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         var boundPort = bound is not null ? new Uri(bound).Port : port;
         LocalEndPoint = new IPEndPoint(address, boundPort);
     }
+
+    /// <summary>The retention status as JSON-friendly values (tuples do not serialize by name).</summary>
+    private static object ArchiveStatus(RetentionStatus s) => new
+    {
+        s.At,
+        s.FloorAtRisk,
+        s.DeletedSegments,
+        s.DeletedBytes,
+        s.KeptSegments,
+        OldestSegment = s.Oldest,
+        Forecast = new
+        {
+            Volume = s.Forecast.Volume.Name,
+            s.Forecast.Volume.TotalBytes,
+            s.Forecast.Volume.AvailableBytes,
+            s.Forecast.ArchiveBytes,
+            s.Forecast.BytesPerDay,
+            s.Forecast.DaysFit,
+            s.Forecast.RetentionDays,
+            Schools = s.Forecast.Schools,
+        },
+        CamerasToPause = s.CamerasToPause.Select(c => new { c.School, c.Camera }),
+        s.Error,
+    };
 
     public async ValueTask DisposeAsync()
     {

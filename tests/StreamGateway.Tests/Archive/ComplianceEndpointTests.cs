@@ -81,6 +81,34 @@ public sealed class ComplianceEndpointTests(SyntheticSegments segments) : IClass
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData(0L, "1")]
+    [InlineData(1_000_000_000L, "0")]
+    public async Task The_floor_at_risk_shows_in_the_metrics_and_the_archive_status(long free, string atRisk)
+    {
+        // Two 5 s segments of ~126 kB: a rate of ~2 GB a day, so 30 days need ~60 GB.
+        segments.Place(_root, "school-12", "entrance", T0);
+        segments.Place(_root, "school-12", "entrance", T0.AddSeconds(5));
+        var retention = new RetentionService(
+            new RetentionSettings(_root, 30),
+            new FakeTimeProvider(T0.AddSeconds(10)),
+            new FixedVolumeMeter(new VolumeMeasure("/v", 100_000_000_000, free == 0 ? 0 : 100_000_000_000)),
+            NullLogger.Instance);
+        retention.RunOnce();
+        await using var host = Host();
+        await using var server = new HttpStatusServer(host, NullLoggerFactory.Instance, retention: retention);
+        await server.StartAsync(IPAddress.Loopback, 0, CancellationToken.None);
+
+        var metrics = await _http.GetStringAsync($"http://127.0.0.1:{server.LocalEndPoint.Port}/metrics");
+        var status = await _http.GetStringAsync($"http://127.0.0.1:{server.LocalEndPoint.Port}/api/v1/archive");
+
+        Assert.Contains($"\nstreamgateway_archive_floor_at_risk {atRisk}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("streamgateway_archive_school_bytes_per_day{school=\"school-12\"} ", metrics, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(status);
+        Assert.Equal(atRisk == "1", json.RootElement.GetProperty("floorAtRisk").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("forecast").GetProperty("daysFit").GetDouble() > 0);
+    }
+
     public void Dispose()
     {
         _http.Dispose();

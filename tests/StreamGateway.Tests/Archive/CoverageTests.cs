@@ -49,6 +49,7 @@ public sealed class CoverageTests
         { "the whole school", "school-offline", "inferred" },
         { "every camera", "gateway-down", "inferred" },
         { "journal says disk-full", "disk-full", "journal" },
+        { "journal gap-end says gateway-stopped", "gateway-stopped", "journal" },
     };
 
     [Theory]
@@ -63,12 +64,19 @@ public sealed class CoverageTests
                 .. Continuous("s1", "b", From, Now, Minute, holes: who is "the whole school" or "every camera" ? [hole] : []),
                 .. Continuous("s2", "c", From, Now, Minute, holes: who is "every camera" ? [hole] : []),
             ],
-            who.StartsWith("journal", StringComparison.Ordinal)
-                ? new Dictionary<(string, string), RecordingEventsJournal>
+            who switch
+            {
+                "journal says disk-full" => new Dictionary<(string, string), RecordingEventsJournal>
                 {
                     [("s1", "a")] = new([new RecordingEvent(From.AddHours(2).AddSeconds(-3), "gap-start", "disk-full"), new RecordingEvent(From.AddHours(3), "gap-end", null)], 0),
-                }
-                : null);
+                },
+                // After kill -9 only the restarted recorder can write: a gap-end naming the cause.
+                "journal gap-end says gateway-stopped" => new Dictionary<(string, string), RecordingEventsJournal>
+                {
+                    [("s1", "a")] = new([new RecordingEvent(From.AddHours(3).AddSeconds(1), "gap-end", "gateway-stopped")], 0),
+                },
+                _ => null,
+            });
 
         var gap = Assert.Single(new Coverage(index).Gaps(index.Get("s1", "a"), From, Now));
 
