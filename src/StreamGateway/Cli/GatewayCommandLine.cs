@@ -27,6 +27,7 @@ internal static class GatewayCommandLine
                                                 load-test cameras: N replays of one H.264 clip (default: the demo clip)
                                                 at rtsp://127.0.0.1:P/cam1..camN, 25 fps; prints READY <port>
           StreamGateway --help
+        """ + "\n" + ArchiveCommands.Usage + "\n" + """
 
         Environment variables override any config key, e.g.
           Gateway__Schools__school-12__Cameras__yard__Password=...
@@ -37,6 +38,16 @@ internal static class GatewayCommandLine
         if (args.Length > 0 && args[0] == "camera-farm")
         {
             return await CameraFarmAsync(args).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "compliance")
+        {
+            return await ArchiveCommands.ComplianceAsync(args, Usage).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "export")
+        {
+            return await ArchiveCommands.ExportAsync(args, Usage).ConfigureAwait(false);
         }
 
         if (!TryParse(args, out var command, out var configPath, out var usageError))

@@ -7,12 +7,13 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using StreamGateway.Archive;
 
 namespace StreamGateway.Hosting;
 
 /// <summary>
 /// The operator's HTTP view of the gateway: <c>/healthz</c>, <c>/api/v1/status</c> (every school and
-/// camera as JSON), <c>/metrics</c> (the same figures for Prometheus) and the older flat
+/// camera as JSON), <c>/metrics</c> (the same figures for Prometheus), <c>/api/v1/compliance</c> (the archive report, when recording is wired) and the older flat
 /// <c>/api/v1/streams</c>. It reads the host's status snapshot only; nothing here can change a stream.
 /// </summary>
 internal sealed class HttpStatusServer : IAsyncDisposable
@@ -22,10 +23,17 @@ internal sealed class HttpStatusServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private WebApplication? _app;
 
-    public HttpStatusServer(GatewayHost host, ILoggerFactory loggerFactory)
+    private readonly ComplianceSource? _compliance;
+    private readonly RetentionService? _retention;
+
+    /// <param name="compliance">The archive's compliance report for <c>/api/v1/compliance</c>; null answers 404 (recording not configured).</param>
+    /// <param name="retention">The retention service whose last pass <c>/api/v1/archive</c> and <c>/metrics</c> show; null leaves them out.</param>
+    public HttpStatusServer(GatewayHost host, ILoggerFactory loggerFactory, ComplianceSource? compliance = null, RetentionService? retention = null)
     {
         _host = host;
         _loggerFactory = loggerFactory;
+        _compliance = compliance;
+        _retention = retention;
     }
 
     public IPEndPoint LocalEndPoint { get; private set; } = new(IPAddress.None, 0);
@@ -40,7 +48,41 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/api/v1/streams", () => Results.Json(_host.GetStatus(), JsonOptions));
         app.MapGet("/api/v1/status", () => Results.Json(_host.GetStatusReport(), JsonOptions));
-        app.MapGet("/metrics", () => Results.Text(PrometheusExporter.Write(_host.GetStatusReport()), PrometheusExporter.ContentType));
+        app.MapGet("/api/v1/compliance", async (HttpContext context) =>
+        {
+            if (_compliance is null)
+            {
+                return Results.Json(new { error = "recording is not configured on this gateway" }, JsonOptions, statusCode: StatusCodes.Status404NotFound);
+            }
+
+            int? days = null;
+            if (context.Request.Query.TryGetValue("days", out var raw))
+            {
+                if (!int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var d) || d is < 1 or > 36_500)
+                {
+                    return Results.Json(new { error = "days must be a whole number of days (1..36500)" }, JsonOptions, statusCode: StatusCodes.Status400BadRequest);
+                }
+
+                days = d;
+            }
+
+            // Same serializer options as the CLI's --format json, so both give the same document.
+            var report = await _compliance.GetAsync(days, context.RequestAborted).ConfigureAwait(false);
+            return Results.Text(ComplianceFormats.Json(report), "application/json");
+        });
+        app.MapGet("/api/v1/archive", () => _retention?.Latest is { } status
+            ? Results.Json(ArchiveStatus(status), JsonOptions)
+            : Results.Json(new { error = "no retention pass yet, or recording is not configured" }, JsonOptions, statusCode: StatusCodes.Status404NotFound));
+        app.MapGet("/metrics", () =>
+        {
+            var text = PrometheusExporter.Write(_host.GetStatusReport());
+            if (_retention?.Latest is { } status)
+            {
+                text += ArchiveMetrics.Write(status);
+            }
+
+            return Results.Text(text, PrometheusExporter.ContentType);
+        });
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
 
@@ -48,6 +90,30 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         var boundPort = bound is not null ? new Uri(bound).Port : port;
         LocalEndPoint = new IPEndPoint(address, boundPort);
     }
+
+    /// <summary>The retention status as JSON-friendly values (tuples do not serialize by name).</summary>
+    private static object ArchiveStatus(RetentionStatus s) => new
+    {
+        s.At,
+        s.FloorAtRisk,
+        s.DeletedSegments,
+        s.DeletedBytes,
+        s.KeptSegments,
+        OldestSegment = s.Oldest,
+        Forecast = new
+        {
+            Volume = s.Forecast.Volume.Name,
+            s.Forecast.Volume.TotalBytes,
+            s.Forecast.Volume.AvailableBytes,
+            s.Forecast.ArchiveBytes,
+            s.Forecast.BytesPerDay,
+            s.Forecast.DaysFit,
+            s.Forecast.RetentionDays,
+            Schools = s.Forecast.Schools,
+        },
+        CamerasToPause = s.CamerasToPause.Select(c => new { c.School, c.Camera }),
+        s.Error,
+    };
 
     public async ValueTask DisposeAsync()
     {
