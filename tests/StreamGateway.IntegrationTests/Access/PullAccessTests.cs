@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamGateway.Audit;
+using StreamGateway.Configuration;
 using StreamGateway.Demo;
 using StreamGateway.IntegrationTests.Gateway;
 using StreamGateway.IntegrationTests.Infrastructure;
@@ -50,9 +52,14 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
 
     private string CameraUrl => $"rtsp://127.0.0.1:{_cameraServer!.LocalEndPoint.Port}/replay";
 
-    private Task<GatewayUnderTest> StartGatewayAsync(bool allowBasic = false) => GatewayUnderTest.StartAsync(
-        [("school-3/gate", CameraUrl, "tcp"), ("school-12/entrance", CameraUrl, "tcp")],
-        new Dictionary<string, string?>
+    private (string Path, string Source, string Transport)[] Cameras => [("school-3/gate", CameraUrl, "tcp"), ("school-12/entrance", CameraUrl, "tcp")];
+
+    private Task<GatewayUnderTest> StartGatewayAsync(bool allowBasic = false) => GatewayUnderTest.StartAsync(Cameras, Keys(allowBasic));
+
+    /// <summary>The destination keys; <paramref name="districtRoute"/> false drops the lisakovsk district's route.</summary>
+    private Dictionary<string, string?> Keys(bool allowBasic = false, bool districtRoute = true)
+    {
+        var keys = new Dictionary<string, string?>
         {
             ["Gateway:Schools:school-3:District"] = "lisakovsk",
             ["Gateway:Schools:school-12:District"] = "kostanay",
@@ -64,7 +71,80 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
             [$"Gateway:Destinations:lisakovsk-rop:Pull:Users:{RopUser}:Password"] = RopPassword,
             ["Gateway:Destinations:lisakovsk-rop:Pull:AllowBasic"] = allowBasic ? "true" : "false",
             ["Gateway:Audit:Path"] = _auditDirectory,
-        });
+        };
+        if (!districtRoute)
+        {
+            keys.Remove("Gateway:Districts:lisakovsk:Destinations:0");
+            keys["Gateway:Districts:lisakovsk:Destinations"] = "";
+        }
+
+        return keys;
+    }
+
+    /// <summary>The same config through the program's loader, with the test's listener keys, as a reload would bring it.</summary>
+    private GatewayConfig LoadConfig(Dictionary<string, string?> keys)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Gateway:Rtsp:Port"] = "0",
+            ["Gateway:Rtsp:BindAddress"] = "127.0.0.1",
+            ["Gateway:Http:Port"] = "0",
+            ["Gateway:Http:BindAddress"] = "127.0.0.1",
+        };
+        foreach (var (path, source, transport) in Cameras)
+        {
+            var (school, camera) = (path[..path.IndexOf('/', StringComparison.Ordinal)], path[(path.IndexOf('/', StringComparison.Ordinal) + 1)..]);
+            values[$"Gateway:Schools:{school}:Name"] = $"Test school {school}";
+            values[$"Gateway:Schools:{school}:Cameras:{camera}:Source"] = source;
+            values[$"Gateway:Schools:{school}:Cameras:{camera}:Transport"] = transport;
+        }
+
+        foreach (var (key, value) in keys)
+        {
+            values[key] = value;
+        }
+
+        var loaded = GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
+        Assert.True(loaded.Success, string.Join("; ", loaded.Errors));
+        return loaded.Config!;
+    }
+
+    [Fact]
+    public async Task A_reload_that_removes_a_route_closes_that_users_session_and_leaves_the_other_center_playing()
+    {
+        IReadOnlyList<AuditRecord> audit;
+        await using (var gateway = await StartGatewayAsync())
+        {
+            var ropHub = gateway.Host.Registry.Resolve("school-3/gate")!;
+            var couHub = gateway.Host.Registry.Resolve("school-12/entrance")!;
+            var ropViewer = Ffmpeg.CountFramesAsync(WithUser(gateway.Url("school-3/gate"), RopUser, RopPassword), "tcp", 30, Timeout);
+            var couViewer = Ffmpeg.CountFramesAsync(WithUser(gateway.Url("school-12/entrance"), CouUser, CouPassword), "tcp", 8, Timeout);
+            await RelayThroughGatewayTests.WaitUntilAsync(
+                () => ropHub.GetStats().Subscribers >= 1 && couHub.GetStats().Subscribers >= 1,
+                TimeSpan.FromSeconds(20),
+                () => "both viewers never played");
+            var clock = Stopwatch.StartNew();
+
+            await gateway.Host.ApplyAsync(LoadConfig(Keys(districtRoute: false)));
+
+            // The revoked viewer is cut off now (ffmpeg asked for 30 s); the other center's viewer plays its 8 s to the end.
+            var ropEnded = await Task.WhenAny(ropViewer, Task.Delay(TimeSpan.FromSeconds(15))) == ropViewer;
+            var ropSeconds = clock.Elapsed.TotalSeconds;
+            var cou = await couViewer;
+            var again = await Ffprobe.TryProbeAsync(WithUser(gateway.Url("school-3/gate"), RopUser, RopPassword), "tcp", Timeout);
+            output.WriteLine($"revoked viewer ended {ropSeconds:0.0} s after the reload; other center decoded {cou.VideoFrames} frames; re-probe: {again.Process.ErrorTail(1)}");
+
+            Assert.True(ropEnded, "the revoked viewer kept playing");
+            Assert.True(cou.VideoFrames >= 150, $"the other center's viewer decoded {cou.VideoFrames} frames in 8 s");
+            Assert.False(again.Success);
+            Assert.Contains("404", again.Process.ErrorText, StringComparison.Ordinal);
+            audit = await WaitForAuditAsync(r => r.Count >= 2);
+        }
+
+        Assert.Equal("access revoked", Assert.Single(audit, r => r.User == RopUser).Ended);
+        Assert.NotEqual("access revoked", Assert.Single(audit, r => r.User == CouUser).Ended);
+        Assert.True(AuditFiles.Verify(_auditDirectory).IsValid);
+    }
 
     private static string WithUser(string url, string user, string password) =>
         url.Replace("rtsp://", $"rtsp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@", StringComparison.Ordinal);
