@@ -117,6 +117,21 @@ public sealed class RtspServer : IAsyncDisposable
 
     internal void RemoveSession(RtspSession session) => _sessions.TryRemove(new KeyValuePair<string, RtspSession>(session.Id, session));
 
+    /// <summary>Open sessions per destination of their viewer (anonymous viewers are not counted).</summary>
+    internal Dictionary<string, int> CountSessionsByDestination()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var session in _sessions.Values)
+        {
+            if (!session.IsClosed && session.Viewer.Destination is { } destination)
+            {
+                counts[destination] = counts.GetValueOrDefault(destination) + 1;
+            }
+        }
+
+        return counts;
+    }
+
     internal void OnSessionEnded(ViewingSessionSummary summary)
     {
         try

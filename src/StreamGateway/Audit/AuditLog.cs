@@ -164,7 +164,4 @@ internal static partial class AuditLogMessages
 
     [LoggerMessage(152, LogLevel.Warning, "The last audit file {File} ends with a line that is not a complete record (crash mid-write?); audit verify will name it")]
     public static partial void TornTail(ILogger logger, string file);
-
-    [LoggerMessage(153, LogLevel.Information, "Audit trail: {Directory}")]
-    public static partial void Opened(ILogger logger, string directory);
 }

@@ -28,10 +28,10 @@ internal static class GatewayCommandLine
           StreamGateway camera-farm --cameras N --port P [--bitrate-clip FILE]
                                                 load-test cameras: N replays of one H.264 clip (default: the demo clip)
                                                 at rtsp://127.0.0.1:P/cam1..camN, 25 fps; prints READY <port>
-          StreamGateway audit verify (FILE|DIR | --config FILE)
+          StreamGateway audit verify [FILE|DIR | --config FILE]   (default: data/audit)
                                                 check the audit hash chain; exit 0 when intact, 1 naming the first
                                                 edited, removed or reordered line
-          StreamGateway audit query (--path FILE|DIR | --config FILE) [--school ID] [--from T] [--to T]
+          StreamGateway audit query [--path FILE|DIR | --config FILE] [--school ID] [--from T] [--to T]
                                                 sessions overlapping [T, T] (ISO-8601, UTC unless an offset is given),
                                                 one JSON line each: who watched which camera, when
           StreamGateway --help
@@ -289,7 +289,12 @@ internal static class GatewayCommandLine
             }
         }
 
-        if (sub is not ("verify" or "query") || (path is null) == (config is null))
+        if (path is null && config is null)
+        {
+            path = AuditConfig.DefaultPath;
+        }
+
+        if (sub is not ("verify" or "query") || (path is not null && config is not null))
         {
             error.WriteLine($"audit needs verify or query, and either a FILE/DIR (--path) or --config FILE{Environment.NewLine}{Environment.NewLine}{Usage}");
             return ExitUsage;

@@ -293,8 +293,22 @@ internal sealed class GatewayHost : IAsyncDisposable
     };
 
     /// <summary>Every school and camera for <c>/api/v1/status</c> and <c>/metrics</c>; holds no secrets.</summary>
-    public GatewayStatusReport GetStatusReport() =>
-        StatusModel.Build(Config, id => _schools.GetValueOrDefault(id), _registry, _time, _pool.Outstanding);
+    public GatewayStatusReport GetStatusReport()
+    {
+        var config = Config;
+        var report = StatusModel.Build(config, id => _schools.GetValueOrDefault(id), _registry, _time, _pool.Outstanding);
+        var viewers = PullViewersByDestination();
+        return report with
+        {
+            Destinations = config.Destinations
+                .Select(d => new DestinationReport(d.Id, d.Name, config.SchoolsOf(d.Id).Count, d.Pull?.Users.Count ?? 0, viewers.GetValueOrDefault(d.Id), d.Push is not null))
+                .ToList(),
+        };
+    }
+
+    /// <summary>Live viewing sessions per destination id (anonymous loopback viewers are not counted).</summary>
+    public IReadOnlyDictionary<string, int> PullViewersByDestination() =>
+        _rtspServer?.CountSessionsByDestination() ?? new Dictionary<string, int>();
 
     /// <summary>A flat snapshot of every camera for <c>/api/v1/streams</c>; holds no secrets.</summary>
     public IReadOnlyList<CameraStatus> GetStatus()

@@ -123,6 +123,12 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
                 () => ropHub.GetStats().Subscribers >= 1 && couHub.GetStats().Subscribers >= 1,
                 TimeSpan.FromSeconds(20),
                 () => "both viewers never played");
+            var report = gateway.Host.GetStatusReport();
+            var metrics = StreamGateway.Hosting.PrometheusExporter.Write(report);
+            Assert.Equal(
+                [("kostanay-cou", 1, 1), ("lisakovsk-rop", 1, 1)],
+                report.Destinations!.Select(d => (d.Id, d.Schools, d.PullViewers)));
+            Assert.Contains("streamgateway_destination_pull_viewers{destination=\"lisakovsk-rop\"} 1\n", metrics, StringComparison.Ordinal);
             var clock = Stopwatch.StartNew();
 
             await gateway.Host.ApplyAsync(LoadConfig(Keys(districtRoute: false)));
