@@ -9,7 +9,9 @@ namespace StreamGateway.Audit;
 /// <summary>
 /// The audit line format and its hash chain, pure. A line is one JSON object with fields in a fixed order,
 /// ending with <c>"prev"</c> (the previous line's hash) and <c>"hash"</c>:
-/// <c>{"seq":7,"kind":"view",...,"ended":"teardown","prev":"…64 hex…","hash":"…64 hex…"}</c>.
+/// <c>{"seq":7,"line":3,"kind":"view",...,"ended":"teardown","prev":"…64 hex…","hash":"…64 hex…"}</c>.
+/// <c>seq</c> numbers the whole chain, <c>line</c> is the line's own number in its day file: since day files are
+/// only ever removed whole, a line removed from the start of the oldest file still shows.
 /// <c>hash</c> = SHA-256 of the line's own bytes up to the <c>,"hash"</c> member, closed with <c>}</c>; since that
 /// text holds <c>prev</c>, each hash covers the whole chain before it. The verifier hashes the raw text, so it needs
 /// no JSON canonicalisation and any edit of any byte shows.
@@ -23,13 +25,14 @@ internal static class AuditChain
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     /// <summary>The complete line (without the newline) for <paramref name="entry"/> at <paramref name="seq"/> after <paramref name="prev"/>.</summary>
-    public static string Format(AuditEntry entry, long seq, string prev, out string hash)
+    public static string Format(AuditEntry entry, long seq, int line, string prev, out string hash)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteNumber("seq", seq);
+            json.WriteNumber("line", line);
             json.WriteString("kind", entry.Kind);
             json.WriteString("user", entry.User);
             json.WriteString("destination", entry.Destination);
@@ -73,9 +76,10 @@ internal static class AuditChain
     }
 
     /// <summary>Reads seq and prev from a line's content; false when they are missing or of the wrong type.</summary>
-    public static bool TryReadLinks(string content, out long seq, out string prev)
+    public static bool TryReadLinks(string content, out long seq, out int line, out string prev)
     {
         seq = 0;
+        line = 0;
         prev = string.Empty;
         try
         {
@@ -83,6 +87,7 @@ internal static class AuditChain
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("seq", out var s) || !s.TryGetInt64(out seq)
+                || !root.TryGetProperty("line", out var l) || !l.TryGetInt32(out line)
                 || !root.TryGetProperty("prev", out var p) || p.ValueKind != JsonValueKind.String)
             {
                 return false;
@@ -98,9 +103,9 @@ internal static class AuditChain
     }
 
     /// <summary>
-    /// Verifies lines in order (files concatenated in name order). The first line may link to anything (older files
-    /// may have been removed by retention); every later line must hash right, link to the line before, and number
-    /// one more. Empty lines are errors too (a removed line leaves none, but an edit might).
+    /// Verifies lines in order (files concatenated in name order). Every line must hash right and sit at the line number
+    /// it was written at; the first line may link to anything (older day files may have been removed whole), every
+    /// later one must link to the line before and number one more. Empty lines are errors too.
     /// </summary>
     public static AuditVerifyResult Verify(IEnumerable<(string File, int LineNumber, string Text)> lines)
     {
@@ -120,9 +125,14 @@ internal static class AuditChain
                 return AuditVerifyResult.Broken(count, where, "the line was edited: its hash does not match its content");
             }
 
-            if (!TryReadLinks(content, out var seq, out var prev))
+            if (!TryReadLinks(content, out var seq, out var line, out var prev))
             {
-                return AuditVerifyResult.Broken(count, where, "the line has no valid seq or prev");
+                return AuditVerifyResult.Broken(count, where, "the line has no valid seq, line or prev");
+            }
+
+            if (line != number)
+            {
+                return AuditVerifyResult.Broken(count, where, $"the line was written as line {line} of its file: lines before it were removed or inserted, or it was moved");
             }
 
             if (previousHash is not null && (!string.Equals(prev, previousHash, StringComparison.Ordinal) || seq != previousSeq + 1))

@@ -24,6 +24,8 @@ internal sealed class AuditLog : IAsyncDisposable
     private long _dropped;
     private long _seq;
     private string _prev = AuditChain.Genesis;
+    private string? _file;
+    private int _line;
 
     private AuditLog(string directory, ILogger logger)
     {
@@ -99,7 +101,7 @@ internal sealed class AuditLog : IAsyncDisposable
             AuditLogMessages.TornTail(_logger, Path.GetFileName(last));
         }
 
-        if (lastGood is not null && AuditChain.TryCheck(lastGood, out _, out var hash, out var content) && AuditChain.TryReadLinks(content, out var seq, out _))
+        if (lastGood is not null && AuditChain.TryCheck(lastGood, out _, out var hash, out var content) && AuditChain.TryReadLinks(content, out var seq, out _, out _))
         {
             _seq = seq;
             _prev = hash;
@@ -124,8 +126,15 @@ internal sealed class AuditLog : IAsyncDisposable
         {
             try
             {
-                var line = AuditChain.Format(entry, _seq + 1, _prev, out var hash);
                 var path = AuditFiles.FileFor(_directory, entry.End);
+                if (!string.Equals(path, _file, StringComparison.Ordinal))
+                {
+                    // A new day (or the first write): line numbers continue from what the file already holds.
+                    _line = File.Exists(path) ? File.ReadLines(path).Count() : 0;
+                    _file = path;
+                }
+
+                var line = AuditChain.Format(entry, _seq + 1, _line + 1, _prev, out var hash);
                 await using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read))
                 {
                     await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n")).ConfigureAwait(false);
@@ -133,6 +142,7 @@ internal sealed class AuditLog : IAsyncDisposable
                 }
 
                 _seq++;
+                _line++;
                 _prev = hash;
                 Interlocked.Increment(ref _written);
                 Appended?.Invoke(entry);

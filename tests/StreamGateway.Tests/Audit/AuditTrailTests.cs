@@ -58,7 +58,7 @@ public sealed class AuditTrailTests : IDisposable
         Assert.True(result.IsValid, result.Problem);
         Assert.Equal(3, result.ValidLines);
         var lines = File.ReadAllLines(OnlyFile());
-        Assert.StartsWith("{\"seq\":1,\"kind\":\"view\",\"user\":\"rop-dispatcher\",\"destination\":\"lisakovsk-rop\"", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("{\"seq\":1,\"line\":1,\"kind\":\"view\",\"user\":\"rop-dispatcher\",\"destination\":\"lisakovsk-rop\"", lines[0], StringComparison.Ordinal);
         Assert.Contains("\"prev\":\"" + AuditChain.Genesis + "\"", lines[0], StringComparison.Ordinal);
         Assert.True(AuditChain.TryCheck(lines[0], out _, out var firstHash, out _));
         Assert.Contains("\"prev\":\"" + firstHash + "\"", lines[1], StringComparison.Ordinal);
@@ -68,6 +68,7 @@ public sealed class AuditTrailTests : IDisposable
     {
         { "bytes of line 2 edited", "edit", 2 },
         { "line 2 deleted", "delete", 2 },
+        { "line 1 deleted", "delete-first", 1 },
         { "lines 2 and 3 swapped", "swap", 2 },
         { "line 2 edited and its hash recomputed", "rehash", 3 },
         { "a line inserted before line 3", "insert", 3 },
@@ -89,15 +90,18 @@ public sealed class AuditTrailTests : IDisposable
             case "delete":
                 lines.RemoveAt(1);
                 break;
+            case "delete-first":
+                lines.RemoveAt(0);
+                break;
             case "swap":
                 (lines[1], lines[2]) = (lines[2], lines[1]);
                 break;
             case "rehash":
                 // A forger who knows the format rebuilds line 2's hash: line 3 no longer links to it.
                 Assert.True(AuditChain.TryCheck(lines[1], out _, out _, out var content));
-                Assert.True(AuditChain.TryReadLinks(content, out var seq, out var prev));
+                Assert.True(AuditChain.TryReadLinks(content, out var seq, out var line, out var prev));
                 var forged = Entry(2) with { User = "someone-else" };
-                lines[1] = AuditChain.Format(forged, seq, prev, out _);
+                lines[1] = AuditChain.Format(forged, seq, line, prev, out _);
                 break;
             case "insert":
                 lines.Insert(2, lines[1]);
