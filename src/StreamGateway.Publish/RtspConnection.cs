@@ -8,6 +8,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using StreamGateway.Protocols.Rtsp;
 using StreamGateway.Protocols.Sdp;
+using StreamGateway.Publish.Access;
 using StreamGateway.Relay;
 
 namespace StreamGateway.Publish;
@@ -212,7 +213,8 @@ internal sealed class RtspConnection
         {
             if (session.Transport == MediaTransport.Tcp)
             {
-                await session.CloseAsync("connection closed").ConfigureAwait(false);
+                // Keep the server's own reasons for the audit trail; anything else is the client leaving.
+                await session.CloseAsync(reason is "server stopping" or "access revoked" ? reason : "connection closed").ConfigureAwait(false);
             }
         }
 
@@ -272,9 +274,15 @@ internal sealed class RtspConnection
         RtspResponse response;
         Action? afterSend = null;
         var cseq = request.Headers.Get("CSeq");
+        var forbidden = false;
         if (cseq is null || request.CSeq is null)
         {
             response = CreateResponse(400, cseq);
+        }
+        else if (Authorize(request, path, cseq, out var viewer) is { } refusal)
+        {
+            response = refusal;
+            forbidden = refusal.StatusCode == 403;
         }
         else
         {
@@ -284,10 +292,10 @@ internal sealed class RtspConnection
                 {
                     RtspMethods.Options => (HandleOptions(request, cseq), null),
                     RtspMethods.Describe => (await HandleDescribeAsync(request, path, cseq).ConfigureAwait(false), null),
-                    RtspMethods.Setup => (HandleSetup(request, path, cseq), null),
-                    RtspMethods.Play => HandlePlay(request, cseq),
-                    RtspMethods.Pause => (await HandlePauseAsync(request, cseq).ConfigureAwait(false), null),
-                    RtspMethods.Teardown => (await HandleTeardownAsync(request, cseq).ConfigureAwait(false), null),
+                    RtspMethods.Setup => (HandleSetup(request, path, cseq, viewer!), null),
+                    RtspMethods.Play => HandlePlay(request, cseq, viewer!),
+                    RtspMethods.Pause => (await HandlePauseAsync(request, cseq, viewer!).ConfigureAwait(false), null),
+                    RtspMethods.Teardown => (await HandleTeardownAsync(request, cseq, viewer!).ConfigureAwait(false), null),
                     RtspMethods.GetParameter => (HandleKeepAlive(request, cseq), null),
                     _ => (CreateResponse(501, cseq), null),
                 };
@@ -302,6 +310,54 @@ internal sealed class RtspConnection
         RtspServerLog.RequestHandled(_logger, request.Method, path, RemoteEndPoint, response.StatusCode);
         await SendAsync(response).ConfigureAwait(false);
         afterSend?.Invoke();
+        if (forbidden)
+        {
+            Abort("forbidden");
+        }
+    }
+
+    /// <summary>
+    /// Asks the access policy about a request that names a path (OPTIONS and GET_PARAMETER keep-alives are open:
+    /// they read nothing). Null means go on as <paramref name="viewer"/>; otherwise the answer to send (401, 404, 403).
+    /// </summary>
+    private RtspResponse? Authorize(RtspRequest request, string path, string cseq, out ViewerIdentity? viewer)
+    {
+        viewer = null;
+        if (request.Method is RtspMethods.Options or RtspMethods.GetParameter)
+        {
+            return null;
+        }
+
+        var decision = _server.AccessPolicy.Check(new ViewerAccessRequest(request.Method, request.Uri, path, request.Headers.Get("Authorization"), RemoteEndPoint.Address));
+        switch (decision.Result)
+        {
+            case ViewerAccessResult.Allow:
+                viewer = decision.Viewer ?? ViewerIdentity.Anonymous;
+                return null;
+            case ViewerAccessResult.NotFound:
+                RtspServerLog.NotRouted(_logger, request.Method, path, RemoteEndPoint, decision.Viewer?.User ?? "-", decision.Viewer?.Destination ?? "-");
+                return CreateResponse(404, cseq);
+            case ViewerAccessResult.Forbidden:
+                RtspServerLog.ViewerRefused(_logger, RemoteEndPoint, decision.Reason);
+                return CreateResponse(403, cseq);
+            default:
+                if (request.Headers.Get("Authorization") is null)
+                {
+                    RtspServerLog.AuthenticationRequired(_logger, request.Method, path, RemoteEndPoint, decision.Reason);
+                }
+                else
+                {
+                    RtspServerLog.AuthenticationFailed(_logger, request.Method, path, RemoteEndPoint, decision.Reason);
+                }
+
+                var response = CreateResponse(401, cseq);
+                foreach (var challenge in decision.Challenges)
+                {
+                    response.Headers.Add("WWW-Authenticate", challenge);
+                }
+
+                return response;
+        }
     }
 
     private RtspResponse HandleOptions(RtspRequest request, string cseq)
@@ -357,9 +413,9 @@ internal sealed class RtspConnection
         return response;
     }
 
-    private RtspResponse HandleSetup(RtspRequest request, string path, string cseq)
+    private RtspResponse HandleSetup(RtspRequest request, string path, string cseq, ViewerIdentity viewer)
     {
-        var lookup = LookupSession(request, cseq, required: false);
+        var lookup = LookupSession(request, cseq, required: false, viewer);
         if (lookup.Error is not null)
         {
             return lookup.Error;
@@ -438,7 +494,7 @@ internal sealed class RtspConnection
                 }
             }
 
-            session = _server.CreateSession(this, streamPath, hub, kind, udp);
+            session = _server.CreateSession(this, streamPath, hub, kind, udp, viewer);
             lock (_sessions)
             {
                 _sessions.Add(session);
@@ -521,9 +577,9 @@ internal sealed class RtspConnection
         return null;
     }
 
-    private (RtspResponse Response, Action? AfterSend) HandlePlay(RtspRequest request, string cseq)
+    private (RtspResponse Response, Action? AfterSend) HandlePlay(RtspRequest request, string cseq, ViewerIdentity viewer)
     {
-        var lookup = LookupSession(request, cseq, required: true);
+        var lookup = LookupSession(request, cseq, required: true, viewer);
         if (lookup.Error is not null)
         {
             return (lookup.Error, null);
@@ -539,9 +595,9 @@ internal sealed class RtspConnection
         return (response, started ? session.StartSending : null);
     }
 
-    private async Task<RtspResponse> HandlePauseAsync(RtspRequest request, string cseq)
+    private async Task<RtspResponse> HandlePauseAsync(RtspRequest request, string cseq, ViewerIdentity viewer)
     {
-        var lookup = LookupSession(request, cseq, required: true);
+        var lookup = LookupSession(request, cseq, required: true, viewer);
         if (lookup.Error is not null)
         {
             return lookup.Error;
@@ -552,9 +608,9 @@ internal sealed class RtspConnection
         return CreateResponse(200, cseq, lookup.Session);
     }
 
-    private async Task<RtspResponse> HandleTeardownAsync(RtspRequest request, string cseq)
+    private async Task<RtspResponse> HandleTeardownAsync(RtspRequest request, string cseq, ViewerIdentity viewer)
     {
-        var lookup = LookupSession(request, cseq, required: true);
+        var lookup = LookupSession(request, cseq, required: true, viewer);
         if (lookup.Error is not null)
         {
             return lookup.Error;
@@ -566,9 +622,10 @@ internal sealed class RtspConnection
 
     /// <summary>
     /// Finds the session named by the request's Session header. Missing and required gives 454 (455 for PLAY/PAUSE
-    /// before any SETUP); unknown, closed or another connection's TCP session gives 454. A found session is touched.
+    /// before any SETUP); unknown, closed, another connection's TCP session or another viewer's session gives 454.
+    /// A found session is touched. <paramref name="viewer"/> is null for requests that are not authenticated (keep-alives).
     /// </summary>
-    private (RtspSession? Session, RtspResponse? Error) LookupSession(RtspRequest request, string cseq, bool required)
+    private (RtspSession? Session, RtspResponse? Error) LookupSession(RtspRequest request, string cseq, bool required, ViewerIdentity? viewer = null)
     {
         var header = request.Headers.Get("Session");
         if (header is null)
@@ -583,7 +640,8 @@ internal sealed class RtspConnection
 
         var id = header.Split(';', 2)[0].Trim();
         var session = _server.FindSession(id);
-        if (session is null || session.IsClosed || (session.Transport == MediaTransport.Tcp && !ReferenceEquals(session.Owner, this)))
+        if (session is null || session.IsClosed || (session.Transport == MediaTransport.Tcp && !ReferenceEquals(session.Owner, this))
+            || (viewer is not null && !viewer.Equals(session.Viewer)))
         {
             return (null, CreateResponse(454, cseq));
         }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using StreamGateway.Publish.Access;
 using StreamGateway.Relay;
 
 namespace StreamGateway.Publish;
@@ -26,6 +27,7 @@ public sealed class RtspServer : IAsyncDisposable
     private long _nextConnectionId;
     private long _nextSessionNumber;
     private int _disposed;
+    private volatile IViewerAccessPolicy _accessPolicy = AllowAllViewers.Instance;
 
     public RtspServer(RtspServerOptions options, IStreamResolver resolver, ILoggerFactory loggerFactory)
     {
@@ -50,6 +52,23 @@ public sealed class RtspServer : IAsyncDisposable
     public int SessionCount => _sessions.Count;
 
     internal IStreamResolver Resolver { get; }
+
+    /// <summary>
+    /// Who may read what; checked on every request that names a path. Default: everyone (embedding, protocol
+    /// tests); the gateway host always sets a <see cref="PullAccessPolicy"/>. May be replaced at any time.
+    /// </summary>
+    internal IViewerAccessPolicy AccessPolicy
+    {
+        get => _accessPolicy;
+        set => _accessPolicy = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// Raised once per session as it ends (teardown, connection closed, timeout, stream gone, access revoked,
+    /// server stopping), on the thread that closed it. Handlers must be quick and must not throw (the audit
+    /// trail queues the entry).
+    /// </summary>
+    internal event Action<ViewingSessionSummary>? SessionEnded;
 
     /// <summary>Binds and starts accepting; returns once the socket listens.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -80,13 +99,13 @@ public sealed class RtspServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    internal RtspSession CreateSession(RtspConnection owner, string path, StreamHub hub, MediaTransport transport, UdpPortPair? udp)
+    internal RtspSession CreateSession(RtspConnection owner, string path, StreamHub hub, MediaTransport transport, UdpPortPair? udp, ViewerIdentity viewer)
     {
         while (true)
         {
             // 64 random bits: a session id is a capability for UDP sessions, which any connection may control.
             var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
-            var session = new RtspSession(this, _logger, id, Interlocked.Increment(ref _nextSessionNumber), path, hub, transport, owner, udp);
+            var session = new RtspSession(this, _logger, id, Interlocked.Increment(ref _nextSessionNumber), path, hub, transport, owner, udp, viewer);
             if (_sessions.TryAdd(id, session))
             {
                 return session;
@@ -97,6 +116,62 @@ public sealed class RtspServer : IAsyncDisposable
     internal RtspSession? FindSession(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
 
     internal void RemoveSession(RtspSession session) => _sessions.TryRemove(new KeyValuePair<string, RtspSession>(session.Id, session));
+
+    /// <summary>Open sessions per destination of their viewer (anonymous viewers are not counted).</summary>
+    internal Dictionary<string, int> CountSessionsByDestination()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var session in _sessions.Values)
+        {
+            if (!session.IsClosed && session.Viewer.Destination is { } destination)
+            {
+                counts[destination] = counts.GetValueOrDefault(destination) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    internal void OnSessionEnded(ViewingSessionSummary summary)
+    {
+        try
+        {
+            SessionEnded?.Invoke(summary);
+        }
+        catch (Exception e)
+        {
+            // An observer's bug must not break session cleanup.
+            RtspServerLog.SessionObserverFailed(_logger, e);
+        }
+    }
+
+    /// <summary>
+    /// After a rules change: closes every session the current <see cref="AccessPolicy"/> no longer allows
+    /// (TCP sessions with their connection). Sessions of unaffected viewers are not touched. Returns how many closed.
+    /// </summary>
+    internal async Task<int> RevokeDisallowedSessionsAsync()
+    {
+        var policy = AccessPolicy;
+        var closed = 0;
+        foreach (var session in _sessions.Values)
+        {
+            if (session.IsClosed || policy.StillAllows(session.Viewer, session.Path))
+            {
+                continue;
+            }
+
+            await session.CloseAsync("access revoked").ConfigureAwait(false);
+            if (session.Transport == MediaTransport.Tcp)
+            {
+                session.Owner.Abort("access revoked");
+            }
+
+            RtspServerLog.SessionRevoked(_logger, session.Number, session.Path, session.Viewer.User ?? "(anonymous)");
+            closed++;
+        }
+
+        return closed;
+    }
 
     private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
     {

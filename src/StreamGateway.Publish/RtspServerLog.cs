@@ -65,4 +65,22 @@ internal static partial class RtspServerLog
 
     [LoggerMessage(419, LogLevel.Warning, "Refused a connection from {Address}: it already holds {Max} connections")]
     public static partial void ClientConnectionLimitReached(ILogger logger, IPAddress address, int max);
+
+    [LoggerMessage(420, LogLevel.Debug, "{Method} {Path} from {Remote}: 401 ({Reason})")]
+    public static partial void AuthenticationRequired(ILogger logger, string method, string path, EndPoint remote, string reason);
+
+    [LoggerMessage(421, LogLevel.Warning, "{Method} {Path} from {Remote}: 401 ({Reason})")]
+    public static partial void AuthenticationFailed(ILogger logger, string method, string path, EndPoint remote, string reason);
+
+    [LoggerMessage(422, LogLevel.Information, "{Method} {Path} from {Remote}: 404 for user {User} of {Destination} (not routed there)")]
+    public static partial void NotRouted(ILogger logger, string method, string path, EndPoint remote, string user, string destination);
+
+    [LoggerMessage(423, LogLevel.Warning, "Refused {Remote}: {Reason}")]
+    public static partial void ViewerRefused(ILogger logger, EndPoint remote, string reason);
+
+    [LoggerMessage(424, LogLevel.Warning, "Session {SessionNumber} on {Path} of user {User} closed: access revoked by a configuration change")]
+    public static partial void SessionRevoked(ILogger logger, long sessionNumber, string path, string user);
+
+    [LoggerMessage(425, LogLevel.Error, "A session-ended observer failed")]
+    public static partial void SessionObserverFailed(ILogger logger, Exception exception);
 }

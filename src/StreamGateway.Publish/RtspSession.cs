@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using StreamGateway.Protocols.Rtsp;
+using StreamGateway.Publish.Access;
 using StreamGateway.Relay;
 
 namespace StreamGateway.Publish;
@@ -52,8 +53,10 @@ internal sealed class RtspSession
     private long _bytes;
     private long _dropped;
 
-    public RtspSession(RtspServer server, ILogger logger, string id, long number, string path, StreamHub hub, MediaTransport transport, RtspConnection owner, UdpPortPair? udp)
+    public RtspSession(RtspServer server, ILogger logger, string id, long number, string path, StreamHub hub, MediaTransport transport, RtspConnection owner, UdpPortPair? udp, ViewerIdentity viewer)
     {
+        Viewer = viewer;
+        Started = DateTimeOffset.UtcNow;
         _server = server;
         _logger = logger;
         Id = id;
@@ -76,6 +79,12 @@ internal sealed class RtspSession
     public long Number { get; }
 
     public string Path { get; }
+
+    /// <summary>Who set the session up; requests on it must come from the same viewer.</summary>
+    public ViewerIdentity Viewer { get; }
+
+    /// <summary>When SETUP created the session (UTC).</summary>
+    public DateTimeOffset Started { get; }
 
     public StreamHub Hub { get; }
 
@@ -240,6 +249,7 @@ internal sealed class RtspSession
             Interlocked.Read(ref _delivered),
             Interlocked.Read(ref _bytes),
             Interlocked.Read(ref _dropped));
+        _server.OnSessionEnded(new ViewingSessionSummary(Viewer, Owner.RemoteEndPoint, Path, Started, DateTimeOffset.UtcNow, Interlocked.Read(ref _bytes), reason));
     }
 
     public (long Delivered, long Bytes, long Dropped) GetCounts()

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using StreamGateway.Audit;
 using StreamGateway.Configuration;
 using StreamGateway.Demo;
 using StreamGateway.Hosting;
@@ -26,6 +28,12 @@ internal static class GatewayCommandLine
           StreamGateway camera-farm --cameras N --port P [--bitrate-clip FILE]
                                                 load-test cameras: N replays of one H.264 clip (default: the demo clip)
                                                 at rtsp://127.0.0.1:P/cam1..camN, 25 fps; prints READY <port>
+          StreamGateway audit verify [FILE|DIR | --config FILE]   (default: data/audit)
+                                                check the audit hash chain; exit 0 when intact, 1 naming the first
+                                                edited, removed or reordered line
+          StreamGateway audit query [--path FILE|DIR | --config FILE] [--school ID] [--from T] [--to T]
+                                                sessions overlapping [T, T] (ISO-8601, UTC unless an offset is given),
+                                                one JSON line each: who watched which camera, when
           StreamGateway --help
         """ + "\n" + ArchiveCommands.Usage + "\n" + """
 
@@ -48,6 +56,11 @@ internal static class GatewayCommandLine
         if (args.Length > 0 && args[0] == "export")
         {
             return await ArchiveCommands.ExportAsync(args, Usage).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "audit")
+        {
+            return AuditCommand(args, Console.Out, Console.Error);
         }
 
         if (!TryParse(args, out var command, out var configPath, out var usageError))
@@ -229,6 +242,121 @@ internal static class GatewayCommandLine
             catch (OperationCanceledException)
             {
             }
+        }
+
+        return ExitOk;
+    }
+
+    /// <summary><c>audit verify</c> and <c>audit query</c>; writers passed in so tests read the output.</summary>
+    internal static int AuditCommand(string[] args, TextWriter output, TextWriter error)
+    {
+        var sub = args.Length > 1 ? args[1] : null;
+        string? path = null;
+        string? config = null;
+        string? school = null;
+        DateTimeOffset? from = null;
+        DateTimeOffset? to = null;
+        for (var i = 2; i < args.Length; i++)
+        {
+            var hasValue = i + 1 < args.Length;
+            switch (args[i])
+            {
+                case "--path" when hasValue:
+                    path = args[++i];
+                    break;
+                case "--config" or "-c" when hasValue:
+                    config = args[++i];
+                    break;
+                case "--school" when hasValue && sub == "query":
+                    school = args[++i];
+                    break;
+                case "--from" or "--to" when hasValue && sub == "query":
+                    if (!DateTimeOffset.TryParse(args[i + 1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                    {
+                        error.WriteLine($"audit {sub}: '{args[i + 1]}' is not a time (ISO-8601, e.g. 2026-11-27T14:00:00Z)");
+                        return ExitUsage;
+                    }
+
+                    if (args[i] == "--from")
+                    {
+                        from = time;
+                    }
+                    else
+                    {
+                        to = time;
+                    }
+
+                    i++;
+                    break;
+                default:
+                    if (path is null && !args[i].StartsWith('-'))
+                    {
+                        path = args[i];
+                        break;
+                    }
+
+                    error.WriteLine($"audit: unknown or incomplete option '{args[i]}'{Environment.NewLine}{Environment.NewLine}{Usage}");
+                    return ExitUsage;
+            }
+        }
+
+        if (path is null && config is null)
+        {
+            path = AuditConfig.DefaultPath;
+        }
+
+        if (sub is not ("verify" or "query") || (path is not null && config is not null))
+        {
+            error.WriteLine($"audit needs verify or query, and either a FILE/DIR (--path) or --config FILE{Environment.NewLine}{Environment.NewLine}{Usage}");
+            return ExitUsage;
+        }
+
+        if (config is not null)
+        {
+            var loaded = GatewayConfigLoader.Load(config);
+            if (!loaded.Success)
+            {
+                ConfigDiagnosticsPrinter.Print(error, loaded);
+                return ExitInvalidConfig;
+            }
+
+            path = loaded.Config!.Audit.Path;
+        }
+
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            error.WriteLine($"audit {sub}: '{path}' does not exist");
+            return ExitInvalidConfig;
+        }
+
+        if (sub == "verify")
+        {
+            var result = AuditFiles.Verify(path!);
+            if (result.IsValid)
+            {
+                output.WriteLine($"{path}: audit chain intact ({result.ValidLines} lines)");
+                return ExitOk;
+            }
+
+            error.WriteLine($"{path}: audit chain BROKEN at {result.FirstBrokenLine}: {result.Problem} ({result.ValidLines} lines before it are intact)");
+            return ExitInvalidConfig;
+        }
+
+        foreach (var record in AuditFiles.Query(path!, school, from, to))
+        {
+            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                record.Kind,
+                record.User,
+                record.Destination,
+                record.Client,
+                record.School,
+                record.Camera,
+                Start = AuditChain.FormatTime(record.Start),
+                End = AuditChain.FormatTime(record.End),
+                record.Bytes,
+                record.Ended,
+            }));
         }
 
         return ExitOk;

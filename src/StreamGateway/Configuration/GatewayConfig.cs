@@ -23,6 +23,59 @@ internal sealed record GatewayConfig
 
     /// <summary>Every school, sorted by id (ordinal).</summary>
     public IReadOnlyList<SchoolConfig> Schools { get; init => field = ValueList<SchoolConfig>.From(value); } = ValueList<SchoolConfig>.Empty;
+
+    /// <summary>Every destination (operations center), sorted by id (ordinal). Empty in a config of the core issue.</summary>
+    public IReadOnlyList<DestinationConfig> Destinations { get; init => field = ValueList<DestinationConfig>.From(value); } = ValueList<DestinationConfig>.Empty;
+
+    /// <summary>District routes, sorted by district (ordinal).</summary>
+    public IReadOnlyList<DistrictConfig> Districts { get; init => field = ValueList<DistrictConfig>.From(value); } = ValueList<DistrictConfig>.Empty;
+
+    /// <summary>The audit trail settings.</summary>
+    public AuditConfig Audit { get; init; } = new();
+
+    /// <summary>True when some destination has at least one Pull user: then every viewer must authenticate.</summary>
+    public bool HasPullUsers => Destinations.Any(d => d.Pull is { Users.Count: > 0 });
+
+    public DestinationConfig? FindDestination(string id) => Destinations.FirstOrDefault(d => string.Equals(d.Id, id, StringComparison.Ordinal));
+
+    /// <summary>The destination ids a school is routed to: its own list and its district's, distinct, sorted (ordinal).</summary>
+    public IReadOnlyList<string> RoutesOf(SchoolConfig school)
+    {
+        ArgumentNullException.ThrowIfNull(school);
+        var district = school.District is null ? null : Districts.FirstOrDefault(d => string.Equals(d.Id, school.District, StringComparison.Ordinal));
+        return school.Destinations.Concat(district?.Destinations ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The ids of the schools routed to <paramref name="destinationId"/>.</summary>
+    public IReadOnlySet<string> SchoolsOf(string destinationId) =>
+        Schools.Where(s => RoutesOf(s).Contains(destinationId, StringComparer.Ordinal)).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every (camera, push destination) pair with its expanded URL, ordered by camera path then destination id:
+    /// what the push client must run. Equal routes across a reload need no restart.
+    /// </summary>
+    public IReadOnlyList<PushRoute> PushRoutes()
+    {
+        var routes = new List<PushRoute>();
+        foreach (var school in Schools)
+        {
+            foreach (var id in RoutesOf(school))
+            {
+                var destination = FindDestination(id);
+                if (destination?.Push is not { } push)
+                {
+                    continue;
+                }
+
+                foreach (var camera in school.Cameras)
+                {
+                    routes.Add(new PushRoute(camera, destination, push.ExpandUrl(school.Id, camera.CameraId, school.District)));
+                }
+            }
+        }
+
+        return routes.OrderBy(r => r.Camera.Path, StringComparer.Ordinal).ThenBy(r => r.Destination.Id, StringComparer.Ordinal).ToList();
+    }
 }
 
 /// <summary>One school: a group of cameras pulled by one connector.</summary>
@@ -36,6 +89,9 @@ internal sealed record SchoolConfig
 
     /// <summary>Optional. District the school belongs to.</summary>
     public string? District { get; init; }
+
+    /// <summary>Optional. Destination ids the school is routed to, as listed (district routes add to these; see <see cref="GatewayConfig.RoutesOf"/>).</summary>
+    public IReadOnlyList<string> Destinations { get; init => field = ValueList<string>.From(value); } = ValueList<string>.Empty;
 
     /// <summary>The school's cameras, sorted by camera id (ordinal).</summary>
     public IReadOnlyList<CameraConfig> Cameras { get; init => field = ValueList<CameraConfig>.From(value); } = ValueList<CameraConfig>.Empty;

@@ -23,9 +23,15 @@ internal static partial class GatewayConfigLoader
 
     private const int MaxQuotedLength = 120;
 
-    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect"];
+    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect", "Destinations", "Districts", "Audit"];
+    private static readonly string[] DestinationKeys = ["Name", "Push", "Pull"];
+    private static readonly string[] PushKeys = ["Url", "Username", "Password", "Transport"];
+    private static readonly string[] PullKeys = ["Users", "AllowBasic"];
+    private static readonly string[] PullUserKeys = ["Password", "PasswordHash"];
+    private static readonly string[] DistrictKeys = ["Destinations"];
+    private static readonly string[] AuditKeys = ["Path"];
     private static readonly string[] ListenerKeys = ["Port", "BindAddress"];
-    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras", "Reconnect"];
+    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras", "Reconnect", "Destinations"];
     private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand", "Reconnect"];
 
     /// <summary>
@@ -151,18 +157,23 @@ internal static partial class GatewayConfigLoader
                 }
             }
 
+            var destinations = ReadDestinations(gateway.GetSection("Destinations"));
+            var districts = ReadDistricts(gateway.GetSection("Districts"));
+            var audit = ReadAudit(gateway.GetSection("Audit"), destinations.Count > 0);
+            var draft = new GatewayConfig { Schools = schools, Destinations = destinations, Districts = districts };
+            CheckRoutes(gateway, draft);
             if (Errors.Count > 0)
             {
                 return null;
             }
 
-            return new GatewayConfig
+            return draft with
             {
                 RtspPort = rtspPort!.Value,
                 RtspBindAddress = rtspBind!,
                 HttpPort = httpPort!.Value,
                 HttpBindAddress = httpBind!,
-                Schools = schools,
+                Audit = audit,
             };
         }
 
@@ -182,6 +193,7 @@ internal static partial class GatewayConfigLoader
                 Warn(school.GetSection("Name").Path, "the school has no Name; dispatchers will see only its id");
             }
 
+            var routes = ReadIdList(school, "Destinations", ref valid);
             var reconnect = ReadReconnect(school, inherited);
             var camerasSection = school.GetSection("Cameras");
             var cameraSections = camerasSection.GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
@@ -204,7 +216,7 @@ internal static partial class GatewayConfigLoader
                 }
             }
 
-            return valid ? new SchoolConfig { Id = school.Key, Name = name, District = district, Cameras = cameras } : null;
+            return valid ? new SchoolConfig { Id = school.Key, Name = name, District = district, Destinations = routes, Cameras = cameras } : null;
         }
 
         private CameraConfig? ReadCamera(string schoolId, IConfigurationSection camera, ReconnectSettings inherited)
@@ -283,6 +295,375 @@ internal static partial class GatewayConfigLoader
                 Transport = transport,
                 OnDemand = onDemand,
             };
+        }
+
+        private List<DestinationConfig> ReadDestinations(IConfigurationSection section)
+        {
+            var result = new List<DestinationConfig>();
+            if (section.Value is not null && !section.GetChildren().Any())
+            {
+                if (section.Value.Length > 0)
+                {
+                    Error(section.Path, "expected an object of destinations keyed by id");
+                }
+
+                return result;
+            }
+
+            var users = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var destination in section.GetChildren().OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                var valid = CheckId(destination, "destination");
+                if (!IsObject(destination, "an object with Name and Push and/or Pull"))
+                {
+                    continue;
+                }
+
+                WarnUnknownKeys(destination, DestinationKeys);
+                var name = NullIfBlank(ReadValue(destination, "Name", ref valid));
+                if (name is null)
+                {
+                    Warn(destination.GetSection("Name").Path, "the destination has no Name; operators will see only its id");
+                }
+
+                var pushSection = destination.GetSection("Push");
+                var pullSection = destination.GetSection("Pull");
+                var push = pushSection.Exists() ? ReadPush(pushSection, ref valid) : null;
+                var pull = pullSection.Exists() ? ReadPull(destination.Key, pullSection, users, ref valid) : null;
+                if (!pushSection.Exists() && !pullSection.Exists())
+                {
+                    Warn(destination.Path, "the destination has neither Push nor Pull; it receives nothing");
+                }
+
+                if (valid)
+                {
+                    result.Add(new DestinationConfig { Id = destination.Key, Name = name, Push = push, Pull = pull });
+                }
+            }
+
+            return result;
+        }
+
+        private PushConfig? ReadPush(IConfigurationSection push, ref bool valid)
+        {
+            if (!IsObject(push, "an object with Url, Username and Password"))
+            {
+                valid = false;
+                return null;
+            }
+
+            WarnUnknownKeys(push, PushKeys);
+            var url = ReadValue(push, "Url", ref valid);
+            var username = NullIfBlank(ReadValue(push, "Username", ref valid));
+            var password = NullIfEmpty(ReadValue(push, "Password", ref valid));
+            var transport = NullIfBlank(ReadValue(push, "Transport", ref valid));
+            var urlKey = push.GetSection("Url").Path;
+            if (string.IsNullOrWhiteSpace(url))
+            {
+                Error(urlKey, "Url is missing; give the center's rtsp:// URL template, e.g. rtsp://media.cou.local:8554/{school}/{camera}");
+                valid = false;
+            }
+            else if (CheckUrlTemplate(url.Trim()) is { } problem)
+            {
+                Error(urlKey, problem);
+                valid = false;
+            }
+
+            if (password is not null && username is null)
+            {
+                Error(push.GetSection("Password").Path, "Password is given without Username");
+                valid = false;
+            }
+
+            if (transport is not null && !string.Equals(transport, "tcp", StringComparison.OrdinalIgnoreCase))
+            {
+                Error(push.GetSection("Transport").Path, $"unknown push transport '{Quote(transport)}'; only tcp (interleaved) is supported");
+                valid = false;
+            }
+
+            return valid ? new PushConfig { Url = url!.Trim(), Username = username, Password = password } : null;
+        }
+
+        /// <summary>Null when <paramref name="template"/> is a usable push URL template, else why not.</summary>
+        internal static string? CheckUrlTemplate(string template)
+        {
+            if (!template.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase))
+            {
+                return $"'{Quote(template)}' is not an rtsp:// URL";
+            }
+
+            var unknown = new List<string>();
+            var open = -1;
+            for (var i = 0; i < template.Length; i++)
+            {
+                if (template[i] == '{')
+                {
+                    if (open >= 0)
+                    {
+                        return "unbalanced '{' in the URL template";
+                    }
+
+                    open = i;
+                }
+                else if (template[i] == '}')
+                {
+                    if (open < 0)
+                    {
+                        return "unbalanced '}' in the URL template";
+                    }
+
+                    var name = template[(open + 1)..i];
+                    if (!PushConfig.Placeholders.Contains(name, StringComparer.Ordinal))
+                    {
+                        unknown.Add("{" + name + "}");
+                    }
+
+                    open = -1;
+                }
+            }
+
+            if (open >= 0)
+            {
+                return "unbalanced '{' in the URL template";
+            }
+
+            if (unknown.Count > 0)
+            {
+                return $"unknown placeholder{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(Quote))}; use {{school}}, {{camera}} and {{district}}";
+            }
+
+            var sample = PushConfig.Expand(template, "school", "camera", "district");
+            if (!Uri.TryCreate(sample, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            {
+                return $"'{Quote(template)}' is not a valid URL";
+            }
+
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                return "the URL contains credentials; give them in Username and Password";
+            }
+
+            return null;
+        }
+
+        private PullConfig? ReadPull(string destinationId, IConfigurationSection pull, Dictionary<string, string> seenUsers, ref bool valid)
+        {
+            if (!IsObject(pull, "an object with Users"))
+            {
+                valid = false;
+                return null;
+            }
+
+            WarnUnknownKeys(pull, PullKeys);
+            var allowBasic = false;
+            var rawBasic = ReadValue(pull, "AllowBasic", ref valid);
+            if (rawBasic is not null && !bool.TryParse(rawBasic.Trim(), out allowBasic))
+            {
+                Error(pull.GetSection("AllowBasic").Path, $"'{Quote(rawBasic)}' is not true or false");
+                valid = false;
+            }
+
+            var users = new List<PullUserConfig>();
+            var usersSection = pull.GetSection("Users");
+            var userSections = usersSection.GetChildren().OrderBy(u => u.Key, StringComparer.Ordinal).ToList();
+            if (userSections.Count == 0)
+            {
+                Warn(usersSection.Path, "the destination has no Pull users; nobody can pull for it");
+            }
+
+            foreach (var user in userSections)
+            {
+                var userValid = CheckId(user, "user");
+                if (!IsObject(user, "an object with Password or PasswordHash"))
+                {
+                    valid = false;
+                    continue;
+                }
+
+                WarnUnknownKeys(user, PullUserKeys);
+                var password = NullIfEmpty(ReadValue(user, "Password", ref userValid));
+                var hash = NullIfBlank(ReadValue(user, "PasswordHash", ref userValid));
+                string? ha1 = null;
+                if (password is not null && hash is not null)
+                {
+                    Error(user.Path, "both Password and PasswordHash are given; give one");
+                    userValid = false;
+                }
+                else if (password is not null)
+                {
+                    ha1 = Protocols.Auth.DigestServer.ComputeHa1(user.Key, Publish.Access.PullAccessPolicy.Realm, password);
+                }
+                else if (hash is not null)
+                {
+                    if (Protocols.Auth.DigestServer.IsHa1(hash))
+                    {
+                        ha1 = hash.ToLowerInvariant();
+                    }
+                    else
+                    {
+                        // Never quote it: a password pasted into the wrong key would reach the log.
+                        Error(user.GetSection("PasswordHash").Path, $"PasswordHash must be 32 hex digits: MD5 of \"{user.Key}:{Publish.Access.PullAccessPolicy.Realm}:password\"");
+                        userValid = false;
+                    }
+                }
+                else
+                {
+                    Error(user.Path, "the user has neither Password nor PasswordHash");
+                    userValid = false;
+                }
+
+                if (seenUsers.TryGetValue(user.Key, out var other))
+                {
+                    Error(user.Path, $"user '{Quote(user.Key)}' is already a user of destination '{Quote(other)}'; a user belongs to one destination");
+                    userValid = false;
+                }
+                else
+                {
+                    seenUsers[user.Key] = destinationId;
+                }
+
+                if (userValid)
+                {
+                    users.Add(new PullUserConfig { Name = user.Key, Ha1 = ha1! });
+                }
+                else
+                {
+                    valid = false;
+                }
+            }
+
+            return valid ? new PullConfig { Users = users, AllowBasic = allowBasic } : null;
+        }
+
+        private List<DistrictConfig> ReadDistricts(IConfigurationSection section)
+        {
+            var result = new List<DistrictConfig>();
+            foreach (var district in section.GetChildren().OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                var valid = true;
+                if (!IsObject(district, "an object with Destinations"))
+                {
+                    continue;
+                }
+
+                WarnUnknownKeys(district, DistrictKeys);
+                var routes = ReadIdList(district, "Destinations", ref valid);
+                if (valid)
+                {
+                    result.Add(new DistrictConfig { Id = district.Key, Destinations = routes });
+                }
+            }
+
+            return result;
+        }
+
+        private AuditConfig ReadAudit(IConfigurationSection audit, bool anyDestination)
+        {
+            var valid = true;
+            WarnUnknownKeys(audit, AuditKeys);
+            var path = NullIfBlank(ReadValue(audit, "Path", ref valid));
+            if (path is not null && path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            {
+                Error(audit.GetSection("Path").Path, "the audit path contains characters a path cannot hold");
+            }
+
+            return new AuditConfig { Enabled = audit.Exists() || anyDestination, Path = path ?? AuditConfig.DefaultPath };
+        }
+
+        /// <summary>Unknown destination ids are errors; with destinations configured, schools routed nowhere are warnings.</summary>
+        private void CheckRoutes(IConfigurationSection gateway, GatewayConfig config)
+        {
+            var known = config.Destinations.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            var declared = gateway.GetSection("Destinations").GetChildren().Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+            void CheckIds(IConfigurationSection owner, IReadOnlyList<string> ids)
+            {
+                for (var i = 0; i < ids.Count; i++)
+                {
+                    // A destination that failed validation has its own errors; do not call it unknown.
+                    if (!known.Contains(ids[i]) && !declared.Contains(ids[i]))
+                    {
+                        var hint = known.Count == 0 ? "no destinations are configured" : $"known: {string.Join(", ", known.Order(StringComparer.Ordinal).Select(Quote))}";
+                        Error(owner.GetSection("Destinations").GetSection(i.ToString(CultureInfo.InvariantCulture)).Path, $"unknown destination '{Quote(ids[i])}'; {hint}");
+                    }
+                }
+            }
+
+            foreach (var school in config.Schools)
+            {
+                CheckIds(gateway.GetSection("Schools").GetSection(school.Id), school.Destinations);
+            }
+
+            var districtsInUse = config.Schools.Select(s => s.District).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var district in config.Districts)
+            {
+                var section = gateway.GetSection("Districts").GetSection(district.Id);
+                CheckIds(section, district.Destinations);
+                if (!districtsInUse.Contains(district.Id))
+                {
+                    Warn(section.Path, $"no school has District '{Quote(district.Id)}'; this route applies to nothing");
+                }
+            }
+
+            if (declared.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var school in config.Schools)
+            {
+                var routes = config.RoutesOf(school);
+                if (routes.Count == 0)
+                {
+                    Warn(gateway.GetSection("Schools").GetSection(school.Id).GetSection("Destinations").Path, "the school is routed to no destination; no operations center receives it");
+                }
+
+                foreach (var id in routes)
+                {
+                    if (config.FindDestination(id)?.Push is { } push && school.District is null && push.Url.Contains("{district}", StringComparison.Ordinal))
+                    {
+                        Error(gateway.GetSection("Schools").GetSection(school.Id).GetSection("District").Path, $"destination '{Quote(id)}' pushes to a URL with {{district}} but the school has no District");
+                    }
+                }
+            }
+        }
+
+        /// <summary>A JSON list of ids (<c>["a", "b"]</c>), in order; absent or empty gives an empty list.</summary>
+        private List<string> ReadIdList(IConfigurationSection parent, string key, ref bool valid)
+        {
+            var section = parent.GetSection(key);
+            var result = new List<string>();
+            if (section.Value is not null && !section.GetChildren().Any())
+            {
+                if (section.Value.Length > 0)
+                {
+                    Error(section.Path, $"expected a list of ids, e.g. [\"{Quote(section.Value)}\"]");
+                    valid = false;
+                }
+
+                return result;
+            }
+
+            var items = section.GetChildren()
+                .Select(c => (Index: int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1, Section: c))
+                .OrderBy(c => c.Index)
+                .ToList();
+            foreach (var (index, item) in items)
+            {
+                if (index < 0 || item.Value is null || item.GetChildren().Any())
+                {
+                    Error(item.Path, "expected a list of ids (strings)");
+                    valid = false;
+                    continue;
+                }
+
+                var id = item.Value.Trim();
+                if (!result.Contains(id, StringComparer.Ordinal))
+                {
+                    result.Add(id);
+                }
+            }
+
+            return result;
         }
 
         /// <summary>Reads <c>Reconnect</c> under <paramref name="owner"/>: each key given overrides the inherited one.</summary>

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using StreamGateway.Audit;
 using StreamGateway.Configuration;
 using StreamGateway.Ingest;
 using StreamGateway.Publish;
+using StreamGateway.Publish.Access;
 using StreamGateway.Relay;
 
 namespace StreamGateway.Hosting;
@@ -24,8 +26,10 @@ internal sealed class GatewayHost : IAsyncDisposable
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly RelayOptions _relayOptions;
     private readonly RelayPacketPool _pool;
+    private readonly PullAccessPolicy _access;
     private RtspServer? _rtspServer;
     private HttpStatusServer? _httpServer;
+    private AuditLog? _audit;
 
     /// <param name="pool">Where every hub rents its packets; tests pass their own to check for leaks.</param>
     public GatewayHost(GatewayConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, RelayOptions? relayOptions = null, RelayPacketPool? pool = null)
@@ -36,6 +40,31 @@ internal sealed class GatewayHost : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<GatewayHost>();
         _time = time ?? TimeProvider.System;
         _relayOptions = relayOptions ?? new RelayOptions();
+        _access = new PullAccessPolicy(BuildAccessRules(config), _time);
+    }
+
+    /// <summary>The audit trail, when enabled (<see cref="AuditConfig.Enabled"/>); the push side records its sessions here too.</summary>
+    public AuditLog? Audit => _audit;
+
+    /// <summary>The pull access rules in force.</summary>
+    internal PullAccessRules AccessRules => _access.Rules;
+
+    /// <summary>Viewer accounts from the config: each user sees the schools routed to its destination.</summary>
+    internal static PullAccessRules BuildAccessRules(GatewayConfig config)
+    {
+        var users = new List<PullUser>();
+        foreach (var destination in config.Destinations)
+        {
+            if (destination.Pull is not { } pull)
+            {
+                continue;
+            }
+
+            var schools = config.SchoolsOf(destination.Id);
+            users.AddRange(pull.Users.Select(u => new PullUser(u.Name, destination.Id, u.Ha1, pull.AllowBasic, schools)));
+        }
+
+        return new PullAccessRules(users);
     }
 
     /// <summary>The config in force (the last one applied successfully).</summary>
@@ -57,11 +86,20 @@ internal sealed class GatewayHost : IAsyncDisposable
             await StartCameraAsync(camera, hub: null).ConfigureAwait(false);
         }
 
+        if (Config.Audit.Enabled)
+        {
+            _audit = AuditLog.Open(Config.Audit.Path, _loggerFactory);
+            HostLog.AuditEnabled(_logger, _audit.Directory);
+        }
+
         _rtspServer = new RtspServer(
             new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
             _registry,
             _loggerFactory);
+        _rtspServer.AccessPolicy = _access;
+        _rtspServer.SessionEnded += OnViewingEnded;
         await _rtspServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        WarnIfOpen();
         HostLog.RtspListening(_logger, _rtspServer.LocalEndPoint.ToString());
 
         if (Config.HttpPort >= 0)
@@ -141,13 +179,62 @@ internal sealed class GatewayHost : IAsyncDisposable
                 await StartCameraAsync(added, hub: null).ConfigureAwait(false);
             }
 
+            var hadUsers = Config.HasPullUsers;
+            _access.Update(BuildAccessRules(next));
             Config = next;
+            if (hadUsers && !next.HasPullUsers)
+            {
+                WarnIfOpen();
+            }
+
+            if (_rtspServer is not null)
+            {
+                // New requests already see the new rules; running sessions of viewers who lost access end now.
+                var revoked = await _rtspServer.RevokeDisallowedSessionsAsync().ConfigureAwait(false);
+                if (revoked > 0)
+                {
+                    HostLog.SessionsRevoked(_logger, revoked);
+                }
+            }
+
+            if (_audit is null && next.Audit.Enabled && _rtspServer is not null)
+            {
+                _audit = AuditLog.Open(next.Audit.Path, _loggerFactory);
+                HostLog.AuditEnabled(_logger, _audit.Directory);
+            }
+
             HostLog.ConfigApplied(_logger, diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged);
         }
         finally
         {
             _applyGate.Release();
         }
+    }
+
+    private void WarnIfOpen()
+    {
+        if (!_access.Rules.RequiresAuthentication)
+        {
+            HostLog.NoPullUsers(_logger);
+        }
+    }
+
+    private void OnViewingEnded(ViewingSessionSummary session)
+    {
+        var slash = session.Path.IndexOf('/', StringComparison.Ordinal);
+        _audit?.Record(new AuditEntry
+        {
+            Kind = AuditEntry.ViewKind,
+            User = session.Viewer.User,
+            Destination = session.Viewer.Destination,
+            Client = session.Client.ToString(),
+            School = slash < 0 ? session.Path : session.Path[..slash],
+            Camera = slash < 0 ? string.Empty : session.Path[(slash + 1)..],
+            Start = session.Started,
+            End = session.Ended,
+            Bytes = session.Bytes,
+            Ended = session.EndReason == "connection closed" ? "client closed" : session.EndReason,
+        });
     }
 
     private async Task StartCameraAsync(CameraConfig camera, StreamHub? hub)
@@ -206,8 +293,22 @@ internal sealed class GatewayHost : IAsyncDisposable
     };
 
     /// <summary>Every school and camera for <c>/api/v1/status</c> and <c>/metrics</c>; holds no secrets.</summary>
-    public GatewayStatusReport GetStatusReport() =>
-        StatusModel.Build(Config, id => _schools.GetValueOrDefault(id), _registry, _time, _pool.Outstanding);
+    public GatewayStatusReport GetStatusReport()
+    {
+        var config = Config;
+        var report = StatusModel.Build(config, id => _schools.GetValueOrDefault(id), _registry, _time, _pool.Outstanding);
+        var viewers = PullViewersByDestination();
+        return report with
+        {
+            Destinations = config.Destinations
+                .Select(d => new DestinationReport(d.Id, d.Name, config.SchoolsOf(d.Id).Count, d.Pull?.Users.Count ?? 0, viewers.GetValueOrDefault(d.Id), d.Push is not null))
+                .ToList(),
+        };
+    }
+
+    /// <summary>Live viewing sessions per destination id (anonymous loopback viewers are not counted).</summary>
+    public IReadOnlyDictionary<string, int> PullViewersByDestination() =>
+        _rtspServer?.CountSessionsByDestination() ?? new Dictionary<string, int>();
 
     /// <summary>A flat snapshot of every camera for <c>/api/v1/streams</c>; holds no secrets.</summary>
     public IReadOnlyList<CameraStatus> GetStatus()
@@ -250,6 +351,12 @@ internal sealed class GatewayHost : IAsyncDisposable
         if (_rtspServer is not null)
         {
             await _rtspServer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // After the server: its sessions' last entries ("server stopping") are queued by now.
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
         }
 
         foreach (var school in _schools.Values)

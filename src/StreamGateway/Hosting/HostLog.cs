@@ -31,4 +31,13 @@ internal static partial class HostLog
 
     [LoggerMessage(107, LogLevel.Warning, "{Message}")]
     public static partial void ConfigWarning(ILogger logger, string message);
+
+    [LoggerMessage(109, LogLevel.Warning, "No Pull users are configured: viewers are served WITHOUT authentication, from loopback addresses (127.0.0.0/8, ::1) only; other addresses are refused. Add Pull users under Gateway:Destinations to serve operations centers")]
+    public static partial void NoPullUsers(ILogger logger);
+
+    [LoggerMessage(110, LogLevel.Warning, "Configuration change revoked access: {Count} viewing sessions closed")]
+    public static partial void SessionsRevoked(ILogger logger, int count);
+
+    [LoggerMessage(111, LogLevel.Information, "Audit trail under {Directory}")]
+    public static partial void AuditEnabled(ILogger logger, string directory);
 }

@@ -28,6 +28,22 @@ internal static class PrometheusExporter
         writer.Family("relay_packets_outstanding", "gauge", "Packets rented from the relay pool and not yet returned (GOP caches and viewer queues); growth without bound means a leak.");
         writer.Sample("relay_packets_outstanding", [], report.RelayPacketsOutstanding);
 
+        var destinations = report.Destinations ?? [];
+        if (destinations.Count > 0)
+        {
+            writer.Family("destination_pull_viewers", "gauge", "Open viewing sessions of the destination's users.");
+            foreach (var destination in destinations)
+            {
+                writer.Sample("destination_pull_viewers", [("destination", destination.Id)], destination.PullViewers);
+            }
+
+            writer.Family("destination_schools", "gauge", "Schools routed to the destination.");
+            foreach (var destination in destinations)
+            {
+                writer.Sample("destination_schools", [("destination", destination.Id)], destination.Schools);
+            }
+        }
+
         writer.Family("school_offline", "gauge", "1 while the school's link is down (every camera failing).");
         foreach (var school in schools)
         {
