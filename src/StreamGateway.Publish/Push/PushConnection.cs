@@ -31,6 +31,7 @@ internal sealed class PushConnection : IAsyncDisposable
     private readonly ClientAuthenticator? _authenticator;
     private readonly string? _username;
     private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _cseq;
@@ -38,8 +39,9 @@ internal sealed class PushConnection : IAsyncDisposable
     private string? _session;
     private int _disposed;
 
-    private PushConnection(Socket socket, (string User, string Password)? credentials, TimeSpan requestTimeout)
+    private PushConnection(Socket socket, (string User, string Password)? credentials, TimeSpan requestTimeout, TimeProvider time)
     {
+        _time = time;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024));
@@ -67,7 +69,7 @@ internal sealed class PushConnection : IAsyncDisposable
         set => Volatile.Write(ref _session, value);
     }
 
-    public static async Task<PushConnection> ConnectAsync(PushTarget target, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    public static async Task<PushConnection> ConnectAsync(PushTarget target, TimeSpan requestTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var url = target.Url;
         var port = url.Port > 0 ? url.Port : 554;
@@ -87,7 +89,7 @@ internal sealed class PushConnection : IAsyncDisposable
             throw;
         }
 
-        var connection = new PushConnection(socket, target.Credentials, requestTimeout);
+        var connection = new PushConnection(socket, target.Credentials, requestTimeout, time);
         connection._readLoop = Task.Run(connection.ReadLoopAsync, CancellationToken.None);
         return connection;
     }
@@ -181,7 +183,7 @@ internal sealed class PushConnection : IAsyncDisposable
         try
         {
             await WriteAsync(request.Serialize(), cancellationToken).ConfigureAwait(false);
-            return await pending.Task.WaitAsync(_requestTimeout, cancellationToken).ConfigureAwait(false);
+            return await pending.Task.WaitAsync(_requestTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -289,7 +289,7 @@ public sealed class PushSession : IAsyncDisposable
     private async ValueTask<ActivePush> ConnectAndRecordAsync(CancellationToken cancellationToken)
     {
         var tracks = Hub.Tracks ?? throw new PushException("the camera has no tracks");
-        var connection = await PushConnection.ConnectAsync(Target, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        var connection = await PushConnection.ConnectAsync(Target, _options.RequestTimeout, _time, cancellationToken).ConfigureAwait(false);
         connection.ServerRequest = (method, status) => PushLog.ServerRequest(_logger, Hub.Path, _url, PushConnection.Printable(method), status);
         try
         {
