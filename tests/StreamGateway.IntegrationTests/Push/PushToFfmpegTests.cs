@@ -2,19 +2,20 @@ using System.Net;
 using System.Net.Sockets;
 using StreamGateway.IntegrationTests.Infrastructure;
 using StreamGateway.Publish.Push;
+using Xunit.Abstractions;
 
 namespace StreamGateway.IntegrationTests.Push;
 
 /// <summary>Pushes a relayed camera into ffmpeg's RTSP listener (<c>-rtsp_flags listen</c>) and probes what it wrote.</summary>
-public sealed class PushToFfmpegTests
+public sealed class PushToFfmpegTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Ffmpeg_listening_for_a_publisher_receives_the_pushed_camera_as_h264()
     {
-        var output = Directory.CreateTempSubdirectory("push-ffmpeg-");
-        var file = Path.Combine(output.FullName, "received.mkv");
+        var folder = Directory.CreateTempSubdirectory("push-ffmpeg-");
+        var file = Path.Combine(folder.FullName, "received.mkv");
         var port = FreePort();
         var url = $"rtsp://127.0.0.1:{port}/live/school-12";
         await using var camera = await PushedCamera.StartAsync();
@@ -43,11 +44,12 @@ public sealed class PushToFfmpegTests
         var (streams, frames) = await Ffprobe.ProbeFileAsync(file, Timeout);
         var video = Assert.Single(streams);
         Assert.Equal(("video", "h264", 640, 360), (video.CodecType, video.CodecName, video.Width, video.Height));
+        output.WriteLine($"push: {push.Status}; ffprobe decoded {frames} frames; ffmpeg said: {string.Join(" | ", exit.StandardError.TakeLast(12))}");
         Assert.True(frames >= 10, $"ffprobe decoded {frames} frames");
 
         await camera.DisposeAsync();
         Assert.Equal(0, camera.Pool.Outstanding);
-        output.Delete(recursive: true);
+        folder.Delete(recursive: true);
     }
 
     internal static int FreePort()
