@@ -159,6 +159,18 @@ internal sealed class PushConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Shuts the socket down at once, so a send stuck on a dead link fails now; the read loop then ends.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
     private async Task<RtspResponse> SendOnceAsync(string method, string uri, Action<RtspHeaders>? addHeaders, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var request = new RtspRequest(method, uri);

@@ -18,6 +18,9 @@ public sealed record PushOptions
     /// <summary>Optional. Keep-alive period when the server names no session timeout; otherwise half its timeout is used (at most this).</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Optional. A media write that does not complete within this ends the connection (a half-open link fills the socket and never fails on its own).</summary>
+    public TimeSpan SendStallTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Optional. Name of this client in the subscription (status) and the SDP's session name.</summary>
     public string SessionName { get; init; } = "StreamGateway";
 }

@@ -50,6 +50,7 @@ public sealed class PushSession : IAsyncDisposable
     private volatile PushState _state = PushState.Idle;
     private volatile string? _lastError;
     private volatile bool _authFailed;
+    private readonly Lock _timesGate = new();
     private DateTimeOffset? _nextAttemptAt;
     private DateTimeOffset? _recordingSince;
     private long _bytesSent;
@@ -78,6 +79,7 @@ public sealed class PushSession : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDelay, options.InitialDelay, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttemptTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RequestTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SendStallTimeout, TimeSpan.Zero, nameof(options));
         Hub = hub;
         Target = target;
         _options = options;
@@ -108,18 +110,31 @@ public sealed class PushSession : IAsyncDisposable
     public PushState State => _state;
 
     /// <summary>A snapshot for status and metrics (no secrets).</summary>
-    public PushStatus Status => new(
-        _url,
-        _state,
-        Interlocked.Read(ref _bytesSent),
-        Interlocked.Read(ref _packetsSent),
-        Interlocked.Read(ref _packetsDropped),
-        Volatile.Read(ref _connections),
-        Volatile.Read(ref _failedAttempts),
-        _lastError,
-        _authFailed,
-        _state == PushState.Backoff ? _nextAttemptAt : null,
-        _state == PushState.Recording ? _recordingSince : null);
+    public PushStatus Status
+    {
+        get
+        {
+            var state = _state;
+            DateTimeOffset? next, since;
+            lock (_timesGate)
+            {
+                (next, since) = (_nextAttemptAt, _recordingSince);
+            }
+
+            return new PushStatus(
+                _url,
+                state,
+                Interlocked.Read(ref _bytesSent),
+                Interlocked.Read(ref _packetsSent),
+                Interlocked.Read(ref _packetsDropped),
+                Volatile.Read(ref _connections),
+                Volatile.Read(ref _failedAttempts),
+                _lastError,
+                _authFailed,
+                state == PushState.Backoff ? next : null,
+                state == PushState.Recording ? since : null);
+        }
+    }
 
     /// <summary>Raised when a RECORD connection ends (for the audit log); on the session's own task. Handlers must not throw.</summary>
     public event Action<PushSessionRecord>? SessionEnded;
@@ -151,6 +166,14 @@ public sealed class PushSession : IAsyncDisposable
     }
 
     public override string ToString() => $"PushSession {Hub.Path} -> {_url}";
+
+    private void SetNextAttempt(DateTimeOffset at)
+    {
+        lock (_timesGate)
+        {
+            _nextAttemptAt = at;
+        }
+    }
 
     private void SetState(PushState state)
     {
@@ -196,7 +219,7 @@ public sealed class PushSession : IAsyncDisposable
                 {
                     // A server that accepts RECORD and then drops us must not be hammered: pause like a failed attempt.
                     var pause = _options.InitialDelay * (0.5 + (0.5 * Random.Shared.NextDouble()));
-                    _nextAttemptAt = _time.GetUtcNow() + pause;
+                    SetNextAttempt(_time.GetUtcNow() + pause);
                     SetState(PushState.Backoff);
                     await Task.Delay(pause, _time, stop).ConfigureAwait(false);
                 }
@@ -252,7 +275,7 @@ public sealed class PushSession : IAsyncDisposable
         _lastError = reason;
         _authFailed = ex is PushException { AuthFailed: true };
         Interlocked.Increment(ref _failedAttempts);
-        _nextAttemptAt = _time.GetUtcNow() + args.RetryDelay;
+        SetNextAttempt(_time.GetUtcNow() + args.RetryDelay);
         SetState(PushState.Backoff);
         if (ex is not null && !IsExpected(ex))
         {
@@ -366,7 +389,11 @@ public sealed class PushSession : IAsyncDisposable
             Interlocked.Increment(ref _connections);
             _lastError = null;
             _authFailed = false;
-            _recordingSince = started;
+            lock (_timesGate)
+            {
+                _recordingSince = started;
+            }
+
             SetState(PushState.Recording);
             PushLog.Recording(_logger, Hub.Path, _url, string.Join(", ", active.Tracks.Select(t => $"{t.Kind.ToString().ToLowerInvariant()} {t.EncodingName}")), connection.AuthenticationScheme);
 
@@ -408,11 +435,20 @@ public sealed class PushSession : IAsyncDisposable
         }
 
         PushLog.SessionEnded(_logger, Hub.Path, _url, _time.GetElapsedTime(startedAt).TotalSeconds, counters.Bytes, reason);
-        SessionEnded?.Invoke(new PushSessionRecord(Hub.Path, _url, Target.Credentials?.User, started, ended, counters.Bytes, counters.Packets, reason));
+        try
+        {
+            SessionEnded?.Invoke(new PushSessionRecord(Hub.Path, _url, Target.Credentials?.User, started, ended, counters.Bytes, counters.Packets, reason));
+        }
+        catch (Exception ex)
+        {
+            // An audit handler's bug must not end the push.
+            PushLog.Crashed(_logger, Hub.Path, _url, ex);
+        }
+
         return outcome;
     }
 
-    private static async Task<(string Reason, SessionOutcome Outcome)> EndReasonAsync(
+    private async Task<(string Reason, SessionOutcome Outcome)> EndReasonAsync(
         bool senderFirst, Task sender, PushConnection connection, Subscription subscription, CancellationToken stop)
     {
         if (stop.IsCancellationRequested)
@@ -434,6 +470,11 @@ public sealed class PushSession : IAsyncDisposable
         catch (PushException ex)
         {
             return (ex.Message, SessionOutcome.Failed);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            PushLog.Crashed(_logger, Hub.Path, _url, ex);
+            return ("sender failed: " + ex.GetType().Name, SessionOutcome.Failed);
         }
 
         return subscription.CloseReason switch
@@ -482,7 +523,12 @@ public sealed class PushSession : IAsyncDisposable
 
                 try
                 {
-                    await connection.SendMediaAsync(segments, cancellationToken).ConfigureAwait(false);
+                    var send = connection.SendMediaAsync(segments, cancellationToken);
+                    if (!send.IsCompletedSuccessfully)
+                    {
+                        await WaitForSendAsync(connection, send.AsTask()).ConfigureAwait(false);
+                    }
+
                     counters.Add(inFlight.Count, batchBytes);
                     Interlocked.Add(ref _packetsSent, inFlight.Count);
                     Interlocked.Add(ref _bytesSent, batchBytes);
@@ -498,6 +544,21 @@ public sealed class PushSession : IAsyncDisposable
                     segments.Clear();
                 }
             }
+        }
+    }
+
+    private async Task WaitForSendAsync(PushConnection connection, Task send)
+    {
+        try
+        {
+            await send.WaitAsync(_options.SendStallTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Fail the stuck send before the caller releases the packets it still points at; observe its fault.
+            connection.Abort();
+            _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw new PushException(string.Create(CultureInfo.InvariantCulture, $"send stalled for {_options.SendStallTimeout.TotalSeconds:0.#} s"));
         }
     }
 

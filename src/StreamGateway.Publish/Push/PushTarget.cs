@@ -69,10 +69,6 @@ public sealed record PushTarget(Uri Url, string? Username = null, string? Passwo
             return url.OriginalString.Contains('@', StringComparison.Ordinal) ? "***" : url.OriginalString;
         }
 
-        var builder = new UriBuilder(url) { UserName = string.Empty, Password = string.Empty };
-        var text = builder.Uri.AbsoluteUri;
-
-        // UriBuilder writes the default port of a scheme it does not know (rtsp: -1): keep what the URL said.
-        return text;
+        return new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri;
     }
 }
