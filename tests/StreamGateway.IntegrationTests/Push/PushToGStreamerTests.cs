@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Logging;
 using StreamGateway.IntegrationTests.Infrastructure;
+using StreamGateway.Ingest;
 using StreamGateway.Publish.Push;
+using StreamGateway.Relay;
 using Xunit.Abstractions;
 
 namespace StreamGateway.IntegrationTests.Push;
@@ -222,6 +225,40 @@ public sealed class PushToGStreamerTests(ITestOutputHelper output)
 
         await camera.DisposeAsync();
         Assert.Equal(0, camera.Pool.Outstanding);
+        folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_real_camera_pulled_through_the_ingest_is_pushed_with_its_audio_track_as_well()
+    {
+        var folder = Directory.CreateTempSubdirectory("push-ingest-");
+        var pool = new RelayPacketPool();
+        await using var camera = await CameraServer.StartAsync([("cam1", "h264+pcma")]);
+        await using var server = await RecordServer.StartAsync([Mount], folder.FullName, audio: true);
+        var logs = new StreamGateway.IntegrationTests.Publish.PublishLogs();
+        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs));
+        var hub = new StreamHub(PushedCamera.Path, pool: pool);
+        var connector = new CameraConnector(new CameraSourceOptions { Path = PushedCamera.Path, Source = new Uri(camera.Url("cam1")), Transport = IngestTransport.Tcp }, hub, loggerFactory);
+        try
+        {
+            connector.Start();
+            await using (var push = new PushSession(hub, new PushTarget(new Uri(server.Url(Mount))), FastOptions, loggerFactory))
+            {
+                push.Start();
+                Assert.Equal("CAPS cou/school-12/gate 320x240 video/x-h264", await server.WaitForEventAsync(e => e.StartsWith("CAPS ", StringComparison.Ordinal), EventTimeout));
+                Assert.Equal("FIRST cou/school-12/gate key", await server.WaitForEventAsync(e => e.StartsWith("FIRST ", StringComparison.Ordinal), EventTimeout));
+                await server.WaitForEventAsync(e => e == "FRAMES cou/school-12/gate 25", EventTimeout);
+                Assert.Contains("SETUP cou/school-12/gate RTP/AVP/TCP;unicast;interleaved=2-3;mode=record", server.Events);
+                Assert.Equal(1, camera.CountPlays("cam1")); // one pull from the camera, whatever is pushed
+            }
+        }
+        finally
+        {
+            await connector.DisposeAsync();
+            hub.Dispose();
+        }
+
+        Assert.Equal(0, pool.Outstanding);
         folder.Delete(recursive: true);
     }
 
