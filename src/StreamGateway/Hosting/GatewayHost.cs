@@ -30,6 +30,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     private RtspServer? _rtspServer;
     private HttpStatusServer? _httpServer;
     private AuditLog? _audit;
+    private readonly PushSupervisor _pushes;
 
     /// <param name="pool">Where every hub rents its packets; tests pass their own to check for leaks.</param>
     public GatewayHost(GatewayConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, RelayOptions? relayOptions = null, RelayPacketPool? pool = null)
@@ -40,6 +41,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<GatewayHost>();
         _time = time ?? TimeProvider.System;
         _relayOptions = relayOptions ?? new RelayOptions();
+        _pushes = new PushSupervisor(loggerFactory, _time, () => _audit);
         _access = new PullAccessPolicy(BuildAccessRules(config), _time);
     }
 
@@ -91,6 +93,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             _audit = AuditLog.Open(Config.Audit.Path, _loggerFactory);
             HostLog.AuditEnabled(_logger, _audit.Directory);
         }
+
+        await _pushes.ApplyAsync(Config.PushRoutes(), _registry.Resolve).ConfigureAwait(false);
 
         _rtspServer = new RtspServer(
             new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
@@ -203,6 +207,9 @@ internal sealed class GatewayHost : IAsyncDisposable
                 HostLog.AuditEnabled(_logger, _audit.Directory);
             }
 
+            // Pushes whose camera hub and target did not change keep running untouched.
+            await _pushes.ApplyAsync(next.PushRoutes(), _registry.Resolve).ConfigureAwait(false);
+
             HostLog.ConfigApplied(_logger, diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged);
         }
         finally
@@ -303,6 +310,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             Destinations = config.Destinations
                 .Select(d => new DestinationReport(d.Id, d.Name, config.SchoolsOf(d.Id).Count, d.Pull?.Users.Count ?? 0, viewers.GetValueOrDefault(d.Id), d.Push is not null))
                 .ToList(),
+            Pushes = _pushes.Report(),
         };
     }
 
@@ -353,7 +361,9 @@ internal sealed class GatewayHost : IAsyncDisposable
             await _rtspServer.DisposeAsync().ConfigureAwait(false);
         }
 
-        // After the server: its sessions' last entries ("server stopping") are queued by now.
+        await _pushes.DisposeAsync().ConfigureAwait(false);
+
+        // After the server and the pushes: its sessions' last entries ("server stopping") are queued by now.
         if (_audit is not null)
         {
             await _audit.DisposeAsync().ConfigureAwait(false);

@@ -44,6 +44,28 @@ internal static class PrometheusExporter
             }
         }
 
+        var pushes = report.Pushes ?? [];
+        if (pushes.Count > 0)
+        {
+            writer.Family("push_recording", "gauge", "1 while the push to the destination's media server is recording.");
+            foreach (var push in pushes)
+            {
+                writer.Sample("push_recording", [("destination", push.Destination), ("camera", push.Camera)], push.State == "recording" ? 1 : 0);
+            }
+
+            writer.Family("push_sent_bytes_total", "counter", "Bytes pushed to the destination's media server.");
+            foreach (var push in pushes)
+            {
+                writer.Sample("push_sent_bytes_total", [("destination", push.Destination), ("camera", push.Camera)], push.BytesSent);
+            }
+
+            writer.Family("push_failed_attempts_total", "counter", "Push connection attempts that failed.");
+            foreach (var push in pushes)
+            {
+                writer.Sample("push_failed_attempts_total", [("destination", push.Destination), ("camera", push.Camera)], push.FailedAttempts);
+            }
+        }
+
         writer.Family("school_offline", "gauge", "1 while the school's link is down (every camera failing).");
         foreach (var school in schools)
         {

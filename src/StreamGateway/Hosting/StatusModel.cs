@@ -7,7 +7,7 @@ namespace StreamGateway.Hosting;
 /// <summary>What <c>GET /api/v1/status</c> returns and <c>/metrics</c> is written from: every school and camera at one moment.</summary>
 /// <param name="RelayPacketsOutstanding">Packets rented from the relay pool and not yet returned: flat over time, or buffers leak.</param>
 /// <param name="Destinations">Every configured destination with its pull viewers (empty without destinations).</param>
-internal sealed record GatewayStatusReport(DateTimeOffset GeneratedAt, IReadOnlyList<SchoolReport> Schools, long RelayPacketsOutstanding, IReadOnlyList<DestinationReport>? Destinations = null);
+internal sealed record GatewayStatusReport(DateTimeOffset GeneratedAt, IReadOnlyList<SchoolReport> Schools, long RelayPacketsOutstanding, IReadOnlyList<DestinationReport>? Destinations = null, IReadOnlyList<PushReport>? Pushes = null);
 
 /// <summary>One destination (operations center): its name, the schools routed to it and its users' live viewing sessions.</summary>
 internal sealed record DestinationReport(string Id, string? Name, int Schools, int PullUsers, int PullViewers, bool Push);
