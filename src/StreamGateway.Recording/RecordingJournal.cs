@@ -17,6 +17,7 @@ public static class RecordingEvents
     public const string CauseTrackChange = "track-change";
     public const string CauseDiskError = "disk-error";
     public const string CauseRecordingDisabled = "recording-disabled";
+    public const string CauseCameraRemoved = "camera-removed";
 
     /// <summary>The journal's file name in each camera directory.</summary>
     public const string JournalFileName = "recording-events.jsonl";

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using StreamGateway.Configuration;
 using StreamGateway.Ingest;
 using StreamGateway.Publish;
+using StreamGateway.Recording;
 using StreamGateway.Relay;
 
 namespace StreamGateway.Hosting;
@@ -24,6 +25,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly RelayOptions _relayOptions;
     private readonly RelayPacketPool _pool;
+    private readonly RecordingManager _recordings;
     private RtspServer? _rtspServer;
     private HttpStatusServer? _httpServer;
 
@@ -36,6 +38,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<GatewayHost>();
         _time = time ?? TimeProvider.System;
         _relayOptions = relayOptions ?? new RelayOptions();
+        _recordings = new RecordingManager(loggerFactory, _time);
     }
 
     /// <summary>The config in force (the last one applied successfully).</summary>
@@ -57,6 +60,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             await StartCameraAsync(camera, hub: null).ConfigureAwait(false);
         }
 
+        await _recordings.SyncAsync(RecordingWiring.Wanted(Config, _registry)).ConfigureAwait(false);
         _rtspServer = new RtspServer(
             new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
             _registry,
@@ -142,6 +146,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             }
 
             Config = next;
+            await _recordings.SyncAsync(RecordingWiring.Wanted(next, _registry)).ConfigureAwait(false);
             HostLog.ConfigApplied(_logger, diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged);
         }
         finally
@@ -179,6 +184,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             }
         }
 
+        await _recordings.StopAsync(camera.Path, RecordingEvents.CauseCameraRemoved).ConfigureAwait(false);
         _registry.Remove(camera.Path)?.Dispose();
     }
 
@@ -208,6 +214,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>Every school and camera for <c>/api/v1/status</c> and <c>/metrics</c>; holds no secrets.</summary>
     public GatewayStatusReport GetStatusReport() =>
         StatusModel.Build(Config, id => _schools.GetValueOrDefault(id), _registry, _time, _pool.Outstanding);
+
+    /// <summary>Every recorder's state for <c>/api/v1/recording</c>; holds no secrets.</summary>
+    public IReadOnlyList<RecorderStatus> GetRecordingStatus() => _recordings.GetStatus();
 
     /// <summary>A flat snapshot of every camera for <c>/api/v1/streams</c>; holds no secrets.</summary>
     public IReadOnlyList<CameraStatus> GetStatus()
@@ -252,6 +261,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             await _rtspServer.DisposeAsync().ConfigureAwait(false);
         }
 
+        // Before the cameras stop, so each open segment ends cleanly and the journal says the gateway stopped.
+        await _recordings.DisposeAsync().ConfigureAwait(false);
         foreach (var school in _schools.Values)
         {
             await school.DisposeAsync().ConfigureAwait(false);

@@ -40,6 +40,7 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/api/v1/streams", () => Results.Json(_host.GetStatus(), JsonOptions));
         app.MapGet("/api/v1/status", () => Results.Json(_host.GetStatusReport(), JsonOptions));
+        app.MapGet("/api/v1/recording", () => Results.Json(_host.GetRecordingStatus(), JsonOptions));
         app.MapGet("/metrics", () => Results.Text(PrometheusExporter.Write(_host.GetStatusReport()), PrometheusExporter.ContentType));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
