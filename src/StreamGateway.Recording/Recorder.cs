@@ -645,7 +645,6 @@ public sealed class Recorder : IAsyncDisposable
         _muxer = null;
         _segmentPath = null;
         _currentSegment = null;
-        _accessUnit.Clear();
     }
 
     private void WriteFailed(Exception ex, DateTimeOffset wall)

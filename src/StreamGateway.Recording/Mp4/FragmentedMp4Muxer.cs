@@ -52,7 +52,7 @@ internal sealed class FragmentedMp4Muxer
     }
 
     /// <summary>End of the last completed sample of every track, in seconds: the playable length written so far.</summary>
-    public double DurationSeconds => _tracks.Max(t => t.HasPending ? (double)t.PendingTime / t.Fragment.Track.Timescale : 0);
+    public double DurationSeconds => _tracks.Max(t => (double)t.EndTime / t.Fragment.Track.Timescale);
 
     /// <summary>Adds a sample; <paramref name="data"/> is copied (for video: 4-byte length-prefixed NAL units).</summary>
     public void AddSample(int track, long decodeTime, ReadOnlySpan<byte> data, bool isSync)
@@ -141,6 +141,9 @@ internal sealed class FragmentedMp4Muxer
 
         public uint LastDuration { get; private set; }
 
+        /// <summary>End of the last committed sample (decode time plus duration).</summary>
+        public long EndTime { get; private set; }
+
         public void SetPending(long time, ReadOnlySpan<byte> data, bool isSync)
         {
             _pending.Clear();
@@ -161,6 +164,7 @@ internal sealed class FragmentedMp4Muxer
             Fragment.Samples.Add(new Mp4Sample(duration, _pending.Length, _pendingSync));
             Fragment.Data.Bytes(_pending.Written);
             LastDuration = duration;
+            EndTime = PendingTime + duration;
             _pending.Clear();
         }
 
