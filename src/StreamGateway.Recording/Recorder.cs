@@ -47,6 +47,9 @@ public sealed class Recorder : IAsyncDisposable
     private int _audioClock;
     private byte[]? _vps, _sps, _pps;
 
+    // Latest RTCP sender report per track (NTP seconds, RTP timestamp): lines audio up with video.
+    private (double Ntp, uint Rtp)? _videoReport, _audioReport;
+
     // Access unit being assembled.
     private uint _auTimestamp;
     private DateTimeOffset _auWall;
@@ -59,6 +62,7 @@ public sealed class Recorder : IAsyncDisposable
     private DateTimeOffset _nextBoundary;
     private byte[]? _segmentSps, _segmentPps, _segmentVps;
     private uint _lastVideoTimestamp;
+    private uint _segmentKeyTimestamp;
     private long _videoDecodeTime;
     private bool _audioStarted;
     private uint _lastAudioTimestamp;
@@ -341,12 +345,30 @@ public sealed class Recorder : IAsyncDisposable
 
     private void Handle(RelayPacket packet)
     {
-        if (packet.IsRtcp || (packet.TrackIndex != _videoTrack && packet.TrackIndex != _audioTrack))
+        if (packet.TrackIndex != _videoTrack && packet.TrackIndex != _audioTrack)
         {
             return;
         }
 
         var data = packet.Data.Span;
+        if (packet.IsRtcp)
+        {
+            if (Rtcp.TryReadSenderReport(data, out _, out var ntp, out var rtp, out _, out _))
+            {
+                var report = ((ntp >> 32) + ((ntp & 0xFFFFFFFF) / 4294967296.0), rtp);
+                if (packet.TrackIndex == _videoTrack)
+                {
+                    _videoReport = report;
+                }
+                else
+                {
+                    _audioReport = report;
+                }
+            }
+
+            return;
+        }
+
         if (!RtpHeader.TryParse(data, out var header))
         {
             return;
@@ -446,6 +468,7 @@ public sealed class Recorder : IAsyncDisposable
             }
 
             _videoDecodeTime = 0;
+            _segmentKeyTimestamp = timestamp;
         }
 
         _lastVideoTimestamp = timestamp;
@@ -482,9 +505,25 @@ public sealed class Recorder : IAsyncDisposable
         var delta = (int)(timestamp - _lastAudioTimestamp);
         if (!_audioStarted || delta < -_audioClock || delta > 5 * _audioClock)
         {
-            // Place the audio by arrival time relative to the segment's first keyframe.
-            var offset = Math.Max(0, (wall - _segmentStart).TotalSeconds);
-            _audioDecodeTime = Math.Max((long)(offset * _audioClock), _audioStarted ? _audioDecodeTime + 1 : 0);
+            // Place the audio relative to the segment's first keyframe: by the sender reports' common NTP clock
+            // when both tracks have one, else by arrival time (off by the camera's audio encoder latency).
+            var offset = (wall - _segmentStart).TotalSeconds;
+            if (_videoReport is { } video && _audioReport is { } audio)
+            {
+                var videoStart = video.Ntp + ((int)(_segmentKeyTimestamp - video.Rtp) / (double)VideoClock);
+                var audioTime = audio.Ntp + ((int)(timestamp - audio.Rtp) / (double)_audioClock);
+                if (Math.Abs(audioTime - videoStart - offset) < 2)
+                {
+                    offset = audioTime - videoStart;
+                }
+            }
+
+            if (offset < 0 && !_audioStarted)
+            {
+                return; // sound from before the segment's first picture
+            }
+
+            _audioDecodeTime = Math.Max((long)(Math.Max(0, offset) * _audioClock), _audioStarted ? _audioDecodeTime + 1 : 0);
             _audioStarted = true;
         }
         else
