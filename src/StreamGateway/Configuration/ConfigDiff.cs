@@ -36,8 +36,9 @@ internal sealed record ConfigDiff
             {
                 added.Add(camera);
             }
-            else if (old.Equals(camera))
+            else if (old.Equals(camera with { RecordingEnabled = old.RecordingEnabled }))
             {
+                // Recording on or off does not touch the camera's connection; the recording manager syncs it.
                 unchanged++;
             }
             else

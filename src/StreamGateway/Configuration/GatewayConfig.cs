@@ -21,6 +21,9 @@ internal sealed record GatewayConfig
     /// <summary>HTTP status listener address. Optional, default "0.0.0.0".</summary>
     public string HttpBindAddress { get; init; } = "0.0.0.0";
 
+    /// <summary>Archive settings (<c>Gateway:Recording</c>). Optional, defaults in <see cref="RecordingSettings"/>.</summary>
+    public RecordingSettings Recording { get; init; } = RecordingSettings.Default;
+
     /// <summary>Every school, sorted by id (ordinal).</summary>
     public IReadOnlyList<SchoolConfig> Schools { get; init => field = ValueList<SchoolConfig>.From(value); } = ValueList<SchoolConfig>.Empty;
 
@@ -143,6 +146,9 @@ internal sealed record CameraConfig
     /// <summary>The reconnect policy in force for this camera (global, then school, then camera keys).</summary>
     public ReconnectSettings Reconnect { get; init; } = ReconnectSettings.Default;
 
+    /// <summary>Whether the camera is archived (global, then school, then camera <c>Recording:Enabled</c>). Default true.</summary>
+    public bool RecordingEnabled { get; init; } = true;
+
     // Written by hand so the password can never reach a log through ToString.
     private bool PrintMembers(StringBuilder builder)
     {
@@ -152,7 +158,8 @@ internal sealed record CameraConfig
             .Append(", Password = ").Append(Password is null ? string.Empty : SecretRedactor.Mask)
             .Append(", Transport = ").Append(Transport)
             .Append(", OnDemand = ").Append(OnDemand)
-            .Append(", Reconnect = ").Append(Reconnect);
+            .Append(", Reconnect = ").Append(Reconnect)
+            .Append(", RecordingEnabled = ").Append(RecordingEnabled);
         return true;
     }
 }

@@ -23,7 +23,7 @@ internal static partial class GatewayConfigLoader
 
     private const int MaxQuotedLength = 120;
 
-    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect", "Destinations", "Districts", "Audit"];
+    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect", "Recording", "Destinations", "Districts", "Audit"];
     private static readonly string[] DestinationKeys = ["Name", "Push", "Pull"];
     private static readonly string[] PushKeys = ["Url", "Username", "Password", "Transport"];
     private static readonly string[] PullKeys = ["Users", "AllowBasic"];
@@ -31,8 +31,8 @@ internal static partial class GatewayConfigLoader
     private static readonly string[] DistrictKeys = ["Destinations"];
     private static readonly string[] AuditKeys = ["Path"];
     private static readonly string[] ListenerKeys = ["Port", "BindAddress"];
-    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras", "Reconnect", "Destinations"];
-    private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand", "Reconnect"];
+    private static readonly string[] SchoolKeys = ["Name", "District", "Cameras", "Reconnect", "Recording", "Destinations"];
+    private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand", "Reconnect", "Recording"];
 
     /// <summary>
     /// Loads <paramref name="path"/> and applies environment overrides: <paramref name="environmentOverrides"/>
@@ -141,6 +141,7 @@ internal static partial class GatewayConfigLoader
             }
 
             var reconnect = ReadReconnect(gateway, ReconnectSettings.Default);
+            var recording = ReadRecording(gateway);
             var schools = new List<SchoolConfig>();
             var schoolSections = gateway.GetSection("Schools").GetChildren().OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
             if (schoolSections.Count == 0)
@@ -150,7 +151,7 @@ internal static partial class GatewayConfigLoader
 
             foreach (var section in schoolSections)
             {
-                var school = ReadSchool(section, reconnect);
+                var school = ReadSchool(section, reconnect, recording.Enabled);
                 if (school is not null)
                 {
                     schools.Add(school);
@@ -174,10 +175,11 @@ internal static partial class GatewayConfigLoader
                 HttpPort = httpPort!.Value,
                 HttpBindAddress = httpBind!,
                 Audit = audit,
+                Recording = recording,
             };
         }
 
-        private SchoolConfig? ReadSchool(IConfigurationSection school, ReconnectSettings inherited)
+        private SchoolConfig? ReadSchool(IConfigurationSection school, ReconnectSettings inherited, bool recordingInherited)
         {
             var valid = CheckId(school, "school");
             if (!IsObject(school, "an object with Name, District and Cameras"))
@@ -195,6 +197,7 @@ internal static partial class GatewayConfigLoader
 
             var routes = ReadIdList(school, "Destinations", ref valid);
             var reconnect = ReadReconnect(school, inherited);
+            var recordingEnabled = ReadRecordingEnabled(school, recordingInherited);
             var camerasSection = school.GetSection("Cameras");
             var cameraSections = camerasSection.GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
             if (cameraSections.Count == 0)
@@ -205,7 +208,7 @@ internal static partial class GatewayConfigLoader
             var cameras = new List<CameraConfig>();
             foreach (var section in cameraSections)
             {
-                var camera = ReadCamera(school.Key, section, reconnect);
+                var camera = ReadCamera(school.Key, section, reconnect, recordingEnabled);
                 if (camera is null)
                 {
                     valid = false;
@@ -219,7 +222,7 @@ internal static partial class GatewayConfigLoader
             return valid ? new SchoolConfig { Id = school.Key, Name = name, District = district, Destinations = routes, Cameras = cameras } : null;
         }
 
-        private CameraConfig? ReadCamera(string schoolId, IConfigurationSection camera, ReconnectSettings inherited)
+        private CameraConfig? ReadCamera(string schoolId, IConfigurationSection camera, ReconnectSettings inherited, bool recordingInherited)
         {
             var valid = CheckId(camera, "camera");
             if (!IsObject(camera, "an object with at least Source"))
@@ -279,6 +282,7 @@ internal static partial class GatewayConfigLoader
 
             var errorsBefore = Errors.Count;
             var reconnect = ReadReconnect(camera, inherited);
+            var recordingEnabled = ReadRecordingEnabled(camera, recordingInherited);
             if (!valid || Errors.Count > errorsBefore)
             {
                 return null;
@@ -294,6 +298,7 @@ internal static partial class GatewayConfigLoader
                 Password = source.Username is not null ? source.Password : password,
                 Transport = transport,
                 OnDemand = onDemand,
+                RecordingEnabled = recordingEnabled,
             };
         }
 
@@ -664,6 +669,100 @@ internal static partial class GatewayConfigLoader
             }
 
             return result;
+        }
+
+        /// <summary>Reads <c>Gateway:Recording</c>; every bad value is its own error.</summary>
+        private RecordingSettings ReadRecording(IConfigurationSection gateway)
+        {
+            var section = gateway.GetSection("Recording");
+            var defaults = RecordingSettings.Default;
+            if (!section.Exists())
+            {
+                return defaults;
+            }
+
+            WarnUnknownKeys(section, RecordingSettings.Keys);
+            var valid = true;
+            var rawPath = ReadValue(section, "Path", ref valid);
+            var path = defaults.Path;
+            if (rawPath is not null)
+            {
+                if (string.IsNullOrWhiteSpace(rawPath) || rawPath.AsSpan().IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
+                {
+                    Error(section.GetSection("Path").Path, $"'{Quote(rawPath)}' is not a usable directory path");
+                }
+                else
+                {
+                    path = rawPath.Trim();
+                }
+            }
+
+            var enabled = ReadBool(section, "Enabled", defaults.Enabled);
+            var segment = ReadInt(section, "SegmentSeconds", defaults.SegmentSeconds, RecordingSettings.MinSegmentSeconds, RecordingSettings.MaxSegmentSeconds, "seconds");
+            var retention = ReadInt(section, "RetentionDays", defaults.RetentionDays, 1, 36500, "days");
+            int? maxDays = section.GetSection("MaxDays").Value is null ? null : ReadInt(section, "MaxDays", 0, 1, 36500, "days");
+            if (maxDays is > 0 && maxDays < retention)
+            {
+                Error(section.GetSection("MaxDays").Path, $"MaxDays ({maxDays}) is shorter than RetentionDays ({retention}); the retention floor would be broken");
+            }
+
+            return new RecordingSettings
+            {
+                Path = path,
+                Enabled = enabled,
+                SegmentSeconds = segment,
+                RetentionDays = retention,
+                MaxDays = maxDays is > 0 ? maxDays : null,
+            };
+        }
+
+        /// <summary>Reads <c>Recording:Enabled</c> under a school or camera; absent means inherited.</summary>
+        private bool ReadRecordingEnabled(IConfigurationSection owner, bool inherited)
+        {
+            var section = owner.GetSection("Recording");
+            if (!section.Exists())
+            {
+                return inherited;
+            }
+
+            WarnUnknownKeys(section, RecordingSettings.OverrideKeys);
+            return ReadBool(section, "Enabled", inherited);
+        }
+
+        private bool ReadBool(IConfigurationSection section, string key, bool inherited)
+        {
+            var valid = true;
+            var raw = ReadValue(section, key, ref valid);
+            if (raw is null || !valid)
+            {
+                return inherited;
+            }
+
+            if (!bool.TryParse(raw.Trim(), out var value))
+            {
+                Error(section.GetSection(key).Path, $"'{Quote(raw)}' is not true or false");
+                return inherited;
+            }
+
+            return value;
+        }
+
+        private int ReadInt(IConfigurationSection section, string key, int inherited, int min, int max, string unit)
+        {
+            var valid = true;
+            var raw = ReadValue(section, key, ref valid);
+            if (raw is null || !valid)
+            {
+                return inherited;
+            }
+
+            if (!int.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                Error(section.GetSection(key).Path, $"'{Quote(raw)}' is not a whole number of {unit} from {min} to {max}");
+                return inherited;
+            }
+
+            return value;
         }
 
         /// <summary>Reads <c>Reconnect</c> under <paramref name="owner"/>: each key given overrides the inherited one.</summary>

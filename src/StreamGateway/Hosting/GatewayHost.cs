@@ -6,6 +6,7 @@ using StreamGateway.Configuration;
 using StreamGateway.Ingest;
 using StreamGateway.Publish;
 using StreamGateway.Publish.Access;
+using StreamGateway.Recording;
 using StreamGateway.Relay;
 
 namespace StreamGateway.Hosting;
@@ -27,6 +28,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     private readonly RelayOptions _relayOptions;
     private readonly RelayPacketPool _pool;
     private readonly PullAccessPolicy _access;
+    private readonly RecordingManager _recordings;
     private RtspServer? _rtspServer;
     private HttpStatusServer? _httpServer;
     private AuditLog? _audit;
@@ -41,6 +43,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<GatewayHost>();
         _time = time ?? TimeProvider.System;
         _relayOptions = relayOptions ?? new RelayOptions();
+        _recordings = new RecordingManager(loggerFactory, _time);
         _pushes = new PushSupervisor(loggerFactory, _time, () => _audit);
         _access = new PullAccessPolicy(BuildAccessRules(config), _time);
     }
@@ -95,6 +98,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
 
         await _pushes.ApplyAsync(Config.PushRoutes(), _registry.Resolve).ConfigureAwait(false);
+        await _recordings.SyncAsync(RecordingWiring.Wanted(Config, _registry)).ConfigureAwait(false);
 
         _rtspServer = new RtspServer(
             new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
@@ -209,6 +213,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
             // Pushes whose camera hub and target did not change keep running untouched.
             await _pushes.ApplyAsync(next.PushRoutes(), _registry.Resolve).ConfigureAwait(false);
+            await _recordings.SyncAsync(RecordingWiring.Wanted(next, _registry)).ConfigureAwait(false);
 
             HostLog.ConfigApplied(_logger, diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged);
         }
@@ -273,6 +278,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             }
         }
 
+        await _recordings.StopAsync(camera.Path, RecordingEvents.CauseCameraRemoved).ConfigureAwait(false);
         _registry.Remove(camera.Path)?.Dispose();
     }
 
@@ -318,6 +324,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     public IReadOnlyDictionary<string, int> PullViewersByDestination() =>
         _rtspServer?.CountSessionsByDestination() ?? new Dictionary<string, int>();
 
+    /// <summary>Every recorder's state for <c>/api/v1/recording</c>; holds no secrets.</summary>
+    public IReadOnlyList<RecorderStatus> GetRecordingStatus() => _recordings.GetStatus();
+
     /// <summary>A flat snapshot of every camera for <c>/api/v1/streams</c>; holds no secrets.</summary>
     public IReadOnlyList<CameraStatus> GetStatus()
     {
@@ -361,6 +370,8 @@ internal sealed class GatewayHost : IAsyncDisposable
             await _rtspServer.DisposeAsync().ConfigureAwait(false);
         }
 
+        // Before the cameras stop, so each open segment ends cleanly and the journal says the gateway stopped.
+        await _recordings.DisposeAsync().ConfigureAwait(false);
         await _pushes.DisposeAsync().ConfigureAwait(false);
 
         // After the server and the pushes: its sessions' last entries ("server stopping") are queued by now.

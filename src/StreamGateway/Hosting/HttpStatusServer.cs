@@ -73,6 +73,7 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         app.MapGet("/api/v1/archive", () => _retention?.Latest is { } status
             ? Results.Json(ArchiveStatus(status), JsonOptions)
             : Results.Json(new { error = "no retention pass yet, or recording is not configured" }, JsonOptions, statusCode: StatusCodes.Status404NotFound));
+        app.MapGet("/api/v1/recording", () => Results.Json(_host.GetRecordingStatus(), JsonOptions));
         app.MapGet("/metrics", () =>
         {
             var text = PrometheusExporter.Write(_host.GetStatusReport());

@@ -15,6 +15,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
     private IDisposable? _watcher;
+    private string? _ownedRecordingPath;
 
     private GatewayUnderTest(GatewayHost host, ILoggerFactory loggerFactory, CapturedLogs logs, RelayPacketPool pool)
     {
@@ -43,6 +44,16 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             ["Gateway:Http:Port"] = "0",
             ["Gateway:Http:BindAddress"] = "127.0.0.1",
         };
+
+        // Recording is on by default in the product; here it is off unless a test turns it on (tests count
+        // viewers, and a recorder is one more subscriber), and any archive goes to a temp dir, never the repo.
+        values["Gateway:Recording:Enabled"] = "false";
+        string? ownedRecordingPath = null;
+        if (extra is null || !extra.ContainsKey("Gateway:Recording:Path"))
+        {
+            ownedRecordingPath = Directory.CreateTempSubdirectory("sg-archive-").FullName;
+            values["Gateway:Recording:Path"] = ownedRecordingPath;
+        }
         foreach (var (path, source, transport) in cameras)
         {
             var (school, camera) = Split(path);
@@ -57,7 +68,30 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        return StartAsync(GatewayConfigLoader.Load(configuration, "test"), waitForCameras);
+        return StartOwningArchiveAsync(GatewayConfigLoader.Load(configuration, "test"), waitForCameras, ownedRecordingPath);
+    }
+
+    private static async Task<GatewayUnderTest> StartOwningArchiveAsync(ConfigLoadResult loaded, bool waitForCameras, string? ownedRecordingPath)
+    {
+        try
+        {
+            var gateway = await StartAsync(loaded, waitForCameras);
+            gateway._ownedRecordingPath = ownedRecordingPath;
+            return gateway;
+        }
+        catch
+        {
+            DeleteArchive(ownedRecordingPath);
+            throw;
+        }
+    }
+
+    private static void DeleteArchive(string? path)
+    {
+        if (path is not null && Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
     }
 
     /// <summary>Starts from a config file and watches it, as the program does.</summary>
@@ -105,6 +139,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     {
         _watcher?.Dispose();
         await Host.DisposeAsync();
+        DeleteArchive(_ownedRecordingPath);
 
         // Every end-to-end test doubles as a leak check: each rented packet went back to the pool.
         Assert.Equal(0, Pool.Outstanding);

@@ -64,6 +64,7 @@ public sealed class HotReloadTests : IDisposable
             {
                 Rtsp = new { Port = 0, BindAddress = "127.0.0.1" },
                 Http = new { Port = 0, BindAddress = "127.0.0.1" },
+                Recording = new { Enabled = false }, // viewers are counted below; a recorder would be one more
                 Schools = new Dictionary<string, object> { ["school-1"] = new { Name = "Reload school", Cameras = cameras } },
             },
         };

@@ -67,6 +67,7 @@ public sealed class CommandLineTests : IDisposable
             {
                 ["Gateway__Rtsp__Port"] = rtspPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Gateway__Http__Port"] = "0",
+                ["Gateway__Recording__Path"] = Path.Combine(_directory, "archive"),
             });
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var url = $"rtsp://127.0.0.1:{rtspPort}/demo-school/cam1";
