@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StreamGateway.Configuration;
 
 namespace StreamGateway.Archive;
 
@@ -8,6 +9,10 @@ namespace StreamGateway.Archive;
 /// <param name="PauseLowestPriorityWhenShort">Operator opt-in: name cameras to pause when the floor does not fit.</param>
 internal sealed record RetentionSettings(string Path, int RetentionDays = 30, int? MaxDays = null, bool PauseLowestPriorityWhenShort = false)
 {
+    /// <summary>The retention settings of the validated <c>Gateway:Recording</c> keys (path made absolute).</summary>
+    public static RetentionSettings From(RecordingSettings recording) =>
+        new(System.IO.Path.GetFullPath(recording.Path), recording.RetentionDays, recording.MaxDays);
+
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromHours(1);
 }
 

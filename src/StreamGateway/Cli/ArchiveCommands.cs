@@ -157,18 +157,7 @@ internal static class ArchiveCommands
             return (null, null, GatewayCommandLine.ExitInvalidConfig);
         }
 
-        var errors = new List<string>();
-        var settings = RecordingSettingsAdapter.Read(configPath, errors);
-        if (settings is null)
-        {
-            foreach (var e in errors)
-            {
-                await Console.Error.WriteLineAsync(e).ConfigureAwait(false);
-            }
-
-            return (null, null, GatewayCommandLine.ExitInvalidConfig);
-        }
-
+        var settings = RetentionSettings.From(loaded.Config!.Recording);
         if (options.GetValueOrDefault("--archive") is { } archive)
         {
             settings = settings with { Path = Path.GetFullPath(archive) };

@@ -33,6 +33,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     private HttpStatusServer? _httpServer;
     private AuditLog? _audit;
     private readonly PushSupervisor _pushes;
+    private ArchiveSupervisor? _archive;
 
     /// <param name="pool">Where every hub rents its packets; tests pass their own to check for leaks.</param>
     public GatewayHost(GatewayConfig config, ILoggerFactory loggerFactory, TimeProvider? time = null, RelayOptions? relayOptions = null, RelayPacketPool? pool = null)
@@ -47,6 +48,9 @@ internal sealed class GatewayHost : IAsyncDisposable
         _pushes = new PushSupervisor(loggerFactory, _time, () => _audit);
         _access = new PullAccessPolicy(BuildAccessRules(config), _time);
     }
+
+    /// <summary>Retention and the compliance report of the archive; null until started.</summary>
+    internal ArchiveSupervisor? Archive => _archive;
 
     /// <summary>The audit trail, when enabled (<see cref="AuditConfig.Enabled"/>); the push side records its sessions here too.</summary>
     public AuditLog? Audit => _audit;
@@ -99,6 +103,8 @@ internal sealed class GatewayHost : IAsyncDisposable
 
         await _pushes.ApplyAsync(Config.PushRoutes(), _registry.Resolve).ConfigureAwait(false);
         await _recordings.SyncAsync(RecordingWiring.Wanted(Config, _registry)).ConfigureAwait(false);
+        _archive = new ArchiveSupervisor(() => Config, _loggerFactory, _time);
+        await _archive.ApplyAsync(Config.Recording).ConfigureAwait(false);
 
         _rtspServer = new RtspServer(
             new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
@@ -214,6 +220,10 @@ internal sealed class GatewayHost : IAsyncDisposable
             // Pushes whose camera hub and target did not change keep running untouched.
             await _pushes.ApplyAsync(next.PushRoutes(), _registry.Resolve).ConfigureAwait(false);
             await _recordings.SyncAsync(RecordingWiring.Wanted(next, _registry)).ConfigureAwait(false);
+            if (_archive is not null)
+            {
+                await _archive.ApplyAsync(next.Recording).ConfigureAwait(false);
+            }
 
             HostLog.ConfigApplied(_logger, diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged);
         }
@@ -372,6 +382,11 @@ internal sealed class GatewayHost : IAsyncDisposable
 
         // Before the cameras stop, so each open segment ends cleanly and the journal says the gateway stopped.
         await _recordings.DisposeAsync().ConfigureAwait(false);
+        if (_archive is not null)
+        {
+            await _archive.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _pushes.DisposeAsync().ConfigureAwait(false);
 
         // After the server and the pushes: its sessions' last entries ("server stopping") are queued by now.

@@ -26,6 +26,11 @@ internal sealed class HttpStatusServer : IAsyncDisposable
     private readonly ComplianceSource? _compliance;
     private readonly RetentionService? _retention;
 
+    // Given ones win (tests); otherwise the host's archive, which a reload may restart.
+    private ComplianceSource? Compliance => _compliance ?? _host.Archive?.Compliance;
+
+    private RetentionService? Retention => _retention ?? _host.Archive?.Retention;
+
     /// <param name="compliance">The archive's compliance report for <c>/api/v1/compliance</c>; null answers 404 (recording not configured).</param>
     /// <param name="retention">The retention service whose last pass <c>/api/v1/archive</c> and <c>/metrics</c> show; null leaves them out.</param>
     public HttpStatusServer(GatewayHost host, ILoggerFactory loggerFactory, ComplianceSource? compliance = null, RetentionService? retention = null)
@@ -50,7 +55,7 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         app.MapGet("/api/v1/status", () => Results.Json(_host.GetStatusReport(), JsonOptions));
         app.MapGet("/api/v1/compliance", async (HttpContext context) =>
         {
-            if (_compliance is null)
+            if (Compliance is null)
             {
                 return Results.Json(new { error = "recording is not configured on this gateway" }, JsonOptions, statusCode: StatusCodes.Status404NotFound);
             }
@@ -67,17 +72,17 @@ internal sealed class HttpStatusServer : IAsyncDisposable
             }
 
             // Same serializer options as the CLI's --format json, so both give the same document.
-            var report = await _compliance.GetAsync(days, context.RequestAborted).ConfigureAwait(false);
+            var report = await Compliance.GetAsync(days, context.RequestAborted).ConfigureAwait(false);
             return Results.Text(ComplianceFormats.Json(report), "application/json");
         });
-        app.MapGet("/api/v1/archive", () => _retention?.Latest is { } status
+        app.MapGet("/api/v1/archive", () => Retention?.Latest is { } status
             ? Results.Json(ArchiveStatus(status), JsonOptions)
             : Results.Json(new { error = "no retention pass yet, or recording is not configured" }, JsonOptions, statusCode: StatusCodes.Status404NotFound));
         app.MapGet("/api/v1/recording", () => Results.Json(_host.GetRecordingStatus(), JsonOptions));
         app.MapGet("/metrics", () =>
         {
             var text = PrometheusExporter.Write(_host.GetStatusReport());
-            if (_retention?.Latest is { } status)
+            if (Retention?.Latest is { } status)
             {
                 text += ArchiveMetrics.Write(status);
             }
