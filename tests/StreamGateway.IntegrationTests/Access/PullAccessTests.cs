@@ -144,7 +144,7 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(cou.VideoFrames >= 150, $"the other center's viewer decoded {cou.VideoFrames} frames in 8 s");
             Assert.False(again.Success);
             Assert.Contains("404", again.Process.ErrorText, StringComparison.Ordinal);
-            audit = await WaitForAuditAsync(r => r.Count >= 2);
+            audit = await AuditTrail.WaitForAsync(_auditDirectory, r => r.Count >= 2);
         }
 
         Assert.Equal("access revoked", Assert.Single(audit, r => r.User == RopUser).Ended);
@@ -183,7 +183,7 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.False(wrongPassword.Success);
             Assert.Contains("401", wrongPassword.Process.ErrorText, StringComparison.Ordinal);
 
-            audit = await WaitForAuditAsync(r => r.Count >= 2);
+            audit = await AuditTrail.WaitForAsync(_auditDirectory, r => r.Count >= 2);
             logs = gateway.Logs.AllText;
         }
 
@@ -242,25 +242,6 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static string Describe(ProbeResult probe) =>
         probe.Process.ErrorText.Contains("404", StringComparison.Ordinal) ? "404" : probe.Process.ErrorTail(1);
-
-    private async Task<IReadOnlyList<AuditRecord>> WaitForAuditAsync(Func<IReadOnlyList<AuditRecord>, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        IReadOnlyList<AuditRecord> records = [];
-        for (var attempt = 0; attempt < 200 && clock.Elapsed < TimeSpan.FromSeconds(20); attempt++)
-        {
-            records = Directory.Exists(_auditDirectory) ? AuditFiles.Query(_auditDirectory, null, null, null) : [];
-            if (done(records))
-            {
-                return records;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"the audit trail never got the expected lines; it has {records.Count}");
-        return records;
-    }
 
     private sealed class AnyPath(StreamHub hub) : IStreamResolver
     {

@@ -1,14 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using StreamGateway.Audit;
 using StreamGateway.Configuration;
-using StreamGateway.Demo;
 using StreamGateway.IntegrationTests.Gateway;
 using StreamGateway.IntegrationTests.Infrastructure;
-using StreamGateway.Publish;
-using StreamGateway.Relay;
+using StreamGateway.IntegrationTests.Publish;
 using Xunit.Abstractions;
 
 namespace StreamGateway.IntegrationTests.Push;
@@ -25,20 +21,12 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _auditDirectory = Path.Combine(Path.GetTempPath(), "sg-push-audit-" + Guid.NewGuid().ToString("N"));
-    private ReplayCamera? _camera;
-    private RtspServer? _cameraServer;
+    private ServedReplay? _camera;
 
-    public async Task InitializeAsync()
-    {
-        _camera = ReplayCamera.FromAnnexBFile(DemoCameras.ClipPath, "replay");
-        _cameraServer = new RtspServer(new RtspServerOptions { BindAddress = IPAddress.Loopback, Port = 0 }, new AnyPath(_camera.Hub), NullLoggerFactory.Instance);
-        await _camera.StartAsync(CancellationToken.None);
-        await _cameraServer.StartAsync(CancellationToken.None);
-    }
+    public async Task InitializeAsync() => _camera = await ServedReplay.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await _cameraServer!.DisposeAsync();
         await _camera!.DisposeAsync();
         if (Directory.Exists(_auditDirectory))
         {
@@ -46,7 +34,7 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
         }
     }
 
-    private string CameraUrl => $"rtsp://127.0.0.1:{_cameraServer!.LocalEndPoint.Port}/replay";
+    private string CameraUrl => _camera!.Url();
 
     [Fact]
     public async Task Routing_a_school_to_a_push_center_by_reload_starts_its_push_and_leaves_the_running_viewer_alone()
@@ -78,13 +66,13 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
             Assert.Equal(server.Url("cou/school-12/entrance"), push.Url);
             Assert.Contains("streamgateway_push_recording{destination=\"kostanay-cou\",camera=\"school-12/entrance\"} 1\n", metrics, StringComparison.Ordinal);
             Assert.True(frames.VideoFrames >= 150, $"the viewer decoded only {frames.VideoFrames} frames in 8 s across the reload");
-            Assert.Equal(1, _camera!.Hub.GetStats().Subscribers); // the push reads the gateway's hub: no second pull
+            Assert.Equal(1, _camera!.Camera.Hub.GetStats().Subscribers); // the push reads the gateway's hub: no second pull
 
             // Un-routing stops the push (the center sees the session end) and the audit trail keeps it.
             await gateway.Host.ApplyAsync(LoadConfig(before));
             await server.WaitForEventAsync(e => e.StartsWith("CLOSED ", StringComparison.Ordinal), EventTimeout);
             Assert.Empty(gateway.Host.GetStatusReport().Pushes!);
-            audit = await WaitForAuditAsync(records => records.Any(r => r.Kind == AuditEntry.PushKind));
+            audit = await AuditTrail.WaitForAsync(_auditDirectory, records => records.Any(r => r.Kind == AuditEntry.PushKind));
             logs = gateway.Logs.AllText;
         }
 
@@ -137,29 +125,5 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
         var loaded = GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
         Assert.True(loaded.Success, string.Join("; ", loaded.Errors));
         return loaded.Config!;
-    }
-
-    private async Task<IReadOnlyList<AuditRecord>> WaitForAuditAsync(Func<IReadOnlyList<AuditRecord>, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        IReadOnlyList<AuditRecord> records = [];
-        for (var attempt = 0; attempt < 200 && clock.Elapsed < TimeSpan.FromSeconds(20); attempt++)
-        {
-            records = Directory.Exists(_auditDirectory) ? AuditFiles.Query(_auditDirectory, null, null, null) : [];
-            if (done(records))
-            {
-                return records;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"the audit trail never got the expected lines; it has {records.Count}");
-        return records;
-    }
-
-    private sealed class AnyPath(StreamHub hub) : IStreamResolver
-    {
-        public StreamHub? Resolve(string path) => hub;
     }
 }
