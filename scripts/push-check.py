@@ -620,7 +620,7 @@ def write_doc(results, args, push_password, pull_password):
               "the server is still writing it, so the two figures differ by a few dozen frames either way (docs/push.md, receiver quirks)."]
     if "must2" in results:
         L += ["", f"## Must-show 2: `{KILLED}` receiver SIGKILLed for {args.outage_seconds:g} s and restarted on the same port", "",
-              f"Pull viewer during the whole window: `ffmpeg -rtsp_transport tcp -i rtsp://{PULL_USER}:***@127.0.0.1:GW/{VIEWED} -c copy -f null - -progress pipe:1 -stats_period 0.2` "
+              f"Pull viewer during the whole window: `ffmpeg -progress pipe:1 -stats_period 0.2 -rtsp_transport tcp -i rtsp://{PULL_USER}:***@127.0.0.1:GW/{VIEWED} -c copy -f null -` "
               f"(`{VIEWED}` is pushed to both centers, so the viewer shares its hub with a failing push).", "",
               "Resumed = time from the restarted server printing READY (listening) to its `FIRST <mount>` event. Pending delay = "
               "`nextAttemptAt` (the first status poll after the server was back, polled every 0.25 s) minus the time the server was back; whole delay = "
