@@ -166,6 +166,23 @@ class Gateway:
         return r.returncode, r.stdout, r.stderr
 
 
+def journal_starts(archive, school, cam):
+    """Exact segment starts (ms) from the recorder's journal: the file name has whole seconds only."""
+    out = {}
+    try:
+        with open(os.path.join(archive, school, cam, "recording-events.jsonl")) as f:
+            for line in f:
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue
+                if e.get("event") == "segment-start" and "file" in e:
+                    out[os.path.basename(e["file"])] = dt.datetime.fromisoformat(e["at"].replace("Z", "+00:00"))
+    except OSError:
+        pass
+    return out
+
+
 def segments(archive, school, cam):
     out = []
     for path in sorted(glob.glob(os.path.join(archive, school, cam, "*", "*.mp4"))):
@@ -237,11 +254,13 @@ def must_show_1(work, farm_port, minutes):
             total_fmt += fd or 0.0
             total_video += vd or 0.0
         first = segs[0][0] if segs else None
-        wall = (stop_at - first).total_seconds() if first else 0.0
+        exact = journal_starts(archive, school, cam).get(os.path.basename(segs[0][1])) if segs else None
+        wall = (stop_at - (exact or first)).total_seconds() if first else 0.0
         diff = 100.0 * (total_video - wall) / wall if wall else float("nan")
         ok = bool(segs) and not errors and not decode_errors and abs(diff) <= 2.0
         all_ok &= ok
-        rows.append({"camera": f"{school}/{cam}", "segments": len(segs), "first": iso(first) if first else "-",
+        rows.append({"camera": f"{school}/{cam}", "segments": len(segs), "first": iso(exact or first) if first else "-",
+                     "exact": exact is not None,
                      "wall": wall, "video": total_video, "format": total_fmt, "diff": diff,
                      "ffprobe_errors": errors, "decode_errors": decode_errors, "ok": ok})
         log(f"  {school}/{cam}: {len(segs)} segments, video {total_video:.2f} s, wall {wall:.2f} s, {diff:+.2f} %")
@@ -288,10 +307,12 @@ def must_show_2(work, farm_port, seg_seconds=60):
             continue
         cut_start, cut_path = segs_before[-1]
         err_text, fd, vd, derr = probe(cut_path, decode=True)
+        starts = journal_starts(archive, school, cam)
+        cut_start = starts.get(os.path.basename(cut_path), cut_start)
         cut_end = cut_start + dt.timedelta(seconds=vd or 0.0)
         short_of_kill = (kill_at - cut_end).total_seconds()
         mtime = dt.datetime.fromtimestamp(os.stat(cut_path).st_mtime, dt.timezone.utc)
-        new = [s for s, _ in segs_after if s > kill_at]
+        new = [starts.get(os.path.basename(p), s) for s, p in segs_after if s > kill_at]
         first_new = new[0] if new else None
         downtime = (first_new - kill_at).total_seconds() if first_new else None
         gap = None
@@ -426,8 +447,8 @@ def write_doc(res, args, started, ended):
         L.append("Not run.\n")
     else:
         L.append(f"**{'PASS' if m1['ok'] else 'FAIL'}**. Streaming from {m1['started']}, SIGTERM at {m1['stop']} "
-                 f"(exited in {f2(m1['stop_seconds'])} s). Wall time = SIGTERM − the first segment's start (its file "
-                 "name, whole UTC seconds, so up to 1 s early); video = sum of the segments' video stream durations "
+                 f"(exited in {f2(m1['stop_seconds'])} s). Wall time = SIGTERM − the first segment's start (exact "
+                 "time from the recorder's journal `segment-start`; the file name has whole seconds only); video = sum of the segments' video stream durations "
                  "(ffprobe).\n")
         L.append("| camera | segments | first segment | wall s | video s | format s | video vs wall | ffprobe | decode | verdict |")
         L.append("|---|---:|---|---:|---:|---:|---:|---|---|---|")
@@ -447,8 +468,9 @@ def write_doc(res, args, started, ended):
                  f"recorded ~40 s, SIGTERM at {m2['stop']}. Then `StreamGateway compliance --config CFG --format json` "
                  f"(exit {m2['compliance_exit']}).\n")
         L.append("- cut end = the cut segment's name + its ffprobe video duration; *short of kill* = kill − cut end "
-                 "(PASS within 1.5 s; the name is whole seconds, so the true end can be up to 1 s later than shown).")
-        L.append("- downtime = first new segment's start (name) − kill; the report's gap is the one covering the kill "
+                 "(PASS within 1.5 s); the start is the journal's `segment-start` time (ms), the file name has whole "
+                 "seconds only. *last write* = kill − the file's mtime.")
+        L.append("- downtime = first new segment's start (journal) − kill; the report's gap is the one covering the kill "
                  "(PASS when within ± 2 s of the downtime and its cause is `gateway-stopped`/`gateway-down`).\n")
         L.append("| camera | cut segment | ffprobe / decode | cut video s | short of kill s | last write before kill s | new segments | downtime s | report gap s | gap − downtime s | cause (source) | verdict |")
         L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
