@@ -229,6 +229,8 @@ def gateway_config(n, camera_port, rtsp_port, http_port):
         schools[school]["Cameras"][f"cam{i}"] = {"Source": f"rtsp://127.0.0.1:{camera_port}/cam{i}", "Transport": "tcp"}
     return {"Gateway": {"Rtsp": {"Port": rtsp_port, "BindAddress": "127.0.0.1"},
                         "Http": {"Port": http_port, "BindAddress": "127.0.0.1"},
+                        # Relaying only: the peers do not record either.
+                        "Recording": {"Enabled": False},
                         "Schools": schools}}
 
 

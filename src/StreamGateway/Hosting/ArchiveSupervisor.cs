@@ -12,6 +12,9 @@ namespace StreamGateway.Hosting;
 /// </summary>
 internal sealed class ArchiveSupervisor : IAsyncDisposable
 {
+    /// <summary>When the second pass runs: a few closed segments per camera (at the default 60 s) by then.</summary>
+    public static readonly TimeSpan FirstForecastAfter = TimeSpan.FromMinutes(5);
+
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<GatewayConfig> _config;
@@ -48,10 +51,27 @@ internal sealed class ArchiveSupervisor : IAsyncDisposable
         var retention = new RetentionService(settings, _time, DriveVolumeMeter.Instance, _logger);
         _retention = retention;
         _stop = new CancellationTokenSource();
-        _loop = retention.RunAsync(_stop.Token);
+        _loop = RunAsync(retention, _stop.Token);
     }
 
     public async ValueTask DisposeAsync() => await StopLoopAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// A pass at start, one when the first minutes of recording give rates to forecast from (a volume too small for
+    /// the floor is then reported within minutes, not after an hour), then hourly.
+    /// </summary>
+    private async Task RunAsync(RetentionService retention, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Run(retention.RunOnce, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(FirstForecastAfter, _time, cancellationToken).ConfigureAwait(false);
+            await retention.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     private async Task StopLoopAsync()
     {
