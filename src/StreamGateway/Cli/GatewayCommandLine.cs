@@ -169,7 +169,6 @@ internal static class GatewayCommandLine
 
         await using var host = new GatewayHost(loaded.Config!, loggerFactory);
         await host.StartAsync(shutdown.Token).ConfigureAwait(false);
-        await using var memory = new MemoryMaintenance(logger);
         if (demo is not null)
         {
             foreach (var camera in loaded.Config!.Schools.SelectMany(s => s.Cameras))

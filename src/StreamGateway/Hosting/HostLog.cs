@@ -40,7 +40,4 @@ internal static partial class HostLog
 
     [LoggerMessage(111, LogLevel.Information, "Audit trail under {Directory}")]
     public static partial void AuditEnabled(ILogger logger, string directory);
-
-    [LoggerMessage(112, LogLevel.Information, "Memory maintenance: full compacting collection, heap {HeapMegabytes} MB, pause {PauseMilliseconds:0.0} ms")]
-    public static partial void MemoryCompacted(ILogger logger, long heapMegabytes, double pauseMilliseconds);
 }
