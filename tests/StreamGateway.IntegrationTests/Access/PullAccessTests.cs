@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamGateway.Audit;
 using StreamGateway.Configuration;
@@ -81,34 +80,6 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
         return keys;
     }
 
-    /// <summary>The same config through the program's loader, with the test's listener keys, as a reload would bring it.</summary>
-    private GatewayConfig LoadConfig(Dictionary<string, string?> keys)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            ["Gateway:Rtsp:Port"] = "0",
-            ["Gateway:Rtsp:BindAddress"] = "127.0.0.1",
-            ["Gateway:Http:Port"] = "0",
-            ["Gateway:Http:BindAddress"] = "127.0.0.1",
-        };
-        foreach (var (path, source, transport) in Cameras)
-        {
-            var (school, camera) = (path[..path.IndexOf('/', StringComparison.Ordinal)], path[(path.IndexOf('/', StringComparison.Ordinal) + 1)..]);
-            values[$"Gateway:Schools:{school}:Name"] = $"Test school {school}";
-            values[$"Gateway:Schools:{school}:Cameras:{camera}:Source"] = source;
-            values[$"Gateway:Schools:{school}:Cameras:{camera}:Transport"] = transport;
-        }
-
-        foreach (var (key, value) in keys)
-        {
-            values[key] = value;
-        }
-
-        var loaded = GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
-        Assert.True(loaded.Success, string.Join("; ", loaded.Errors));
-        return loaded.Config!;
-    }
-
     [Fact]
     public async Task A_reload_that_removes_a_route_closes_that_users_session_and_leaves_the_other_center_playing()
     {
@@ -131,7 +102,7 @@ public sealed class PullAccessTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains("streamgateway_destination_pull_viewers{destination=\"lisakovsk-rop\"} 1\n", metrics, StringComparison.Ordinal);
             var clock = Stopwatch.StartNew();
 
-            await gateway.Host.ApplyAsync(LoadConfig(Keys(districtRoute: false)));
+            await gateway.Host.ApplyAsync(gateway.LoadConfig(Cameras, Keys(districtRoute: false)));
 
             // The revoked viewer is cut off now (ffmpeg asked for 30 s); the other center's viewer plays its 8 s to the end.
             var ropEnded = await Task.WhenAny(ropViewer, Task.Delay(TimeSpan.FromSeconds(15))) == ropViewer;

@@ -37,6 +37,28 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>Starts a gateway on the given cameras: path "school/camera" → (source, transport, extra keys).</summary>
     public static Task<GatewayUnderTest> StartAsync(IEnumerable<(string Path, string Source, string Transport)> cameras, IDictionary<string, string?>? extra = null, bool waitForCameras = true)
     {
+        string? ownedRecordingPath = null;
+        if (extra is null || !extra.ContainsKey("Gateway:Recording:Path"))
+        {
+            ownedRecordingPath = Directory.CreateTempSubdirectory("sg-archive-").FullName;
+        }
+
+        return StartOwningArchiveAsync(Load(cameras, extra, ownedRecordingPath), waitForCameras, ownedRecordingPath);
+    }
+
+    /// <summary>
+    /// The config a reload brings: the same test defaults as <see cref="StartAsync(IEnumerable{ValueTuple{string, string, string}}, IDictionary{string, string?}?, bool)"/>
+    /// (loopback listeners, recording off and into this gateway's temp archive), through the program's loader.
+    /// </summary>
+    public GatewayConfig LoadConfig(IEnumerable<(string Path, string Source, string Transport)> cameras, IDictionary<string, string?>? extra = null)
+    {
+        var loaded = Load(cameras, extra, _ownedRecordingPath);
+        Assert.True(loaded.Success, "test config invalid: " + string.Join("; ", loaded.Errors));
+        return loaded.Config!;
+    }
+
+    private static ConfigLoadResult Load(IEnumerable<(string Path, string Source, string Transport)> cameras, IDictionary<string, string?>? extra, string? recordingPath)
+    {
         var values = new Dictionary<string, string?>
         {
             ["Gateway:Rtsp:Port"] = "0",
@@ -48,12 +70,11 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
         // Recording is on by default in the product; here it is off unless a test turns it on (tests count
         // viewers, and a recorder is one more subscriber), and any archive goes to a temp dir, never the repo.
         values["Gateway:Recording:Enabled"] = "false";
-        string? ownedRecordingPath = null;
-        if (extra is null || !extra.ContainsKey("Gateway:Recording:Path"))
+        if (recordingPath is not null)
         {
-            ownedRecordingPath = Directory.CreateTempSubdirectory("sg-archive-").FullName;
-            values["Gateway:Recording:Path"] = ownedRecordingPath;
+            values["Gateway:Recording:Path"] = recordingPath;
         }
+
         foreach (var (path, source, transport) in cameras)
         {
             var (school, camera) = Split(path);
@@ -67,8 +88,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             values[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        return StartOwningArchiveAsync(GatewayConfigLoader.Load(configuration, "test"), waitForCameras, ownedRecordingPath);
+        return GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
     }
 
     private static async Task<GatewayUnderTest> StartOwningArchiveAsync(ConfigLoadResult loaded, bool waitForCameras, string? ownedRecordingPath)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using StreamGateway.Audit;
 using StreamGateway.Configuration;
 using StreamGateway.IntegrationTests.Gateway;
@@ -36,6 +35,8 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
 
     private string CameraUrl => _camera!.Url();
 
+    private (string Path, string Source, string Transport)[] Cameras => [("school-12/entrance", CameraUrl, "tcp")];
+
     [Fact]
     public async Task Routing_a_school_to_a_push_center_by_reload_starts_its_push_and_leaves_the_running_viewer_alone()
     {
@@ -44,7 +45,7 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
         var before = Keys(server, pushRouted: false);
         IReadOnlyList<AuditRecord> audit;
         string logs;
-        await using (var gateway = await GatewayUnderTest.StartAsync([("school-12/entrance", CameraUrl, "tcp")], before))
+        await using (var gateway = await GatewayUnderTest.StartAsync(Cameras, before))
         {
             var hub = gateway.Host.Registry.Resolve("school-12/entrance")!;
             Assert.Empty(gateway.Host.GetStatusReport().Pushes ?? []);
@@ -52,7 +53,7 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
             await RelayThroughGatewayTests.WaitUntilAsync(() => hub.GetStats().Subscribers >= 1, TimeSpan.FromSeconds(20), () => "the viewer never played");
 
             var clock = Stopwatch.StartNew();
-            await gateway.Host.ApplyAsync(LoadConfig(Keys(server, pushRouted: true)));
+            await gateway.Host.ApplyAsync(gateway.LoadConfig(Cameras, Keys(server, pushRouted: true)));
 
             Assert.Equal("FIRST cou/school-12/entrance key", await server.WaitForEventAsync(e => e.StartsWith("FIRST ", StringComparison.Ordinal), EventTimeout));
             var firstFrameSeconds = clock.Elapsed.TotalSeconds;
@@ -69,7 +70,7 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
             Assert.Equal(1, _camera!.Camera.Hub.GetStats().Subscribers); // the push reads the gateway's hub: no second pull
 
             // Un-routing stops the push (the center sees the session end) and the audit trail keeps it.
-            await gateway.Host.ApplyAsync(LoadConfig(before));
+            await gateway.Host.ApplyAsync(gateway.LoadConfig(Cameras, before));
             await server.WaitForEventAsync(e => e.StartsWith("CLOSED ", StringComparison.Ordinal), EventTimeout);
             Assert.Empty(gateway.Host.GetStatusReport().Pushes!);
             audit = await AuditTrail.WaitForAsync(_auditDirectory, records => records.Any(r => r.Kind == AuditEntry.PushKind));
@@ -103,27 +104,5 @@ public sealed class PushRoutesThroughGatewayTests(ITestOutputHelper output) : IA
         }
 
         return keys;
-    }
-
-    private GatewayConfig LoadConfig(Dictionary<string, string?> keys)
-    {
-        var values = new Dictionary<string, string?>
-        {
-            ["Gateway:Rtsp:Port"] = "0",
-            ["Gateway:Rtsp:BindAddress"] = "127.0.0.1",
-            ["Gateway:Http:Port"] = "0",
-            ["Gateway:Http:BindAddress"] = "127.0.0.1",
-            ["Gateway:Schools:school-12:Name"] = "Test school school-12",
-            ["Gateway:Schools:school-12:Cameras:entrance:Source"] = CameraUrl,
-            ["Gateway:Schools:school-12:Cameras:entrance:Transport"] = "tcp",
-        };
-        foreach (var (key, value) in keys)
-        {
-            values[key] = value;
-        }
-
-        var loaded = GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
-        Assert.True(loaded.Success, string.Join("; ", loaded.Errors));
-        return loaded.Config!;
     }
 }
