@@ -60,6 +60,11 @@ FLAP_INTERVAL_SECONDS = (60.0, 240.0)
 CAMERA_RESTART_PAUSE = 15.0
 VIEWER_SECONDS = (20.0, 120.0)
 RSS_TOLERANCE = 0.10
+# The gateway's own memory figures (status "runtime" block) sampled next to RSS, to tell live heap,
+# free heap the GC keeps, allocation churn and the relay pool apart.
+RUNTIME_FIELDS = {"gc_heap": "gcHeapBytes", "gc_committed": "gcCommittedBytes", "allocated": "allocatedBytesTotal",
+                  "gen0": "gen0Collections", "gen2": "gen2Collections", "threads": "threads",
+                  "pooled": "relayPacketsPooled"}
 HTTP_TIMEOUT = 5.0
 OUTSTANDING_METRIC = "streamgateway_relay_packets_outstanding"
 
@@ -623,6 +628,7 @@ class Soak:
         if status != 200:
             raise ValueError(f"status {status}")
         report = json.loads(body)
+        self.last_runtime = report.get("runtime")
         return {c["path"]: c for s in report["schools"] for c in s["cameras"]}
 
     async def poll_loop(self):
@@ -673,6 +679,9 @@ class Soak:
             sample["streaming"] = counts.get("streaming", 0)
             sample["states"] = " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
             sample["gw_viewers"] = sum(c.get("viewers", 0) for c in cameras.values())
+            runtime = getattr(self, "last_runtime", None) or {}
+            for key, field in RUNTIME_FIELDS.items():
+                sample[key] = runtime.get(field)
         except (OSError, ValueError, KeyError, asyncio.TimeoutError) as error:
             sample["states"] = f"error: {error!r}"[:80]
         try:
@@ -837,7 +846,7 @@ class Soak:
         samples = self.samples
         csv_path = os.path.splitext(out)[0] + ".csv"
         fields = ["t", "rss_kb", "cpu_s", "alive", "streaming", "states", "gw_viewers", "our_viewers",
-                  "outstanding", "flapping", "camera_up", "pool_series"]
+                  "outstanding", "flapping", "camera_up", "pool_series", *RUNTIME_FIELDS]
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         with open(csv_path, "w", newline="", encoding="utf-8") as f:
             w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
@@ -985,8 +994,8 @@ class Soak:
         L.append("")
         L.append("## Timeline (one row a minute)")
         L.append("")
-        L.append("| min | RSS MB | CPU % | streaming | states | viewers (ours/gateway) | outstanding | links down |")
-        L.append("|---|---|---|---|---|---|---|---|")
+        L.append("| min | RSS MB | GC heap / committed MB | alloc MB/s | CPU % | streaming | states | viewers (ours/gateway) | outstanding | links down |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
         prev = None
         minutes_done = set()
         for s in samples:
@@ -997,7 +1006,12 @@ class Soak:
             cpu = None
             if prev is not None and s["cpu_s"] is not None and prev["cpu_s"] is not None and s["cpu_s"] >= prev["cpu_s"]:
                 cpu = (s["cpu_s"] - prev["cpu_s"]) / max(1.0, s["t"] - prev["t"]) * 100
-            L.append(f"| {minute} | {fmt(s['rss_kb'] and s['rss_kb'] / 1024)} | {fmt(cpu)} | "
+            alloc = None
+            if prev is not None and s.get("allocated") is not None and prev.get("allocated") is not None:
+                alloc = (s["allocated"] - prev["allocated"]) / max(1.0, s["t"] - prev["t"]) / 2**20
+            heap = (f"{fmt(s.get('gc_heap') and s['gc_heap'] / 2**20)} / {fmt(s.get('gc_committed') and s['gc_committed'] / 2**20)}"
+                    if s.get("gc_heap") is not None else "n/a")
+            L.append(f"| {minute} | {fmt(s['rss_kb'] and s['rss_kb'] / 1024)} | {heap} | {fmt(alloc, '.2f')} | {fmt(cpu)} | "
                      f"{fmt(s['streaming'], 'd')}/{len(self.paths)} | {s['states']} | {s['our_viewers']}/{fmt(s['gw_viewers'], 'd')} | "
                      f"{fmt(s['outstanding'], '.0f')} | {s['flapping']}{'' if s['camera_up'] else ' (camera process down)'} |")
             prev = s

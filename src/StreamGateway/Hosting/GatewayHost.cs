@@ -327,6 +327,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 .Select(d => new DestinationReport(d.Id, d.Name, config.SchoolsOf(d.Id).Count, d.Pull?.Users.Count ?? 0, viewers.GetValueOrDefault(d.Id), d.Push is not null))
                 .ToList(),
             Pushes = _pushes.Report(),
+            Runtime = RuntimeReport.Capture(_pool.PooledCount),
         };
     }
 

@@ -28,6 +28,26 @@ internal static class PrometheusExporter
         writer.Family("relay_packets_outstanding", "gauge", "Packets rented from the relay pool and not yet returned (GOP caches and viewer queues); growth without bound means a leak.");
         writer.Sample("relay_packets_outstanding", [], report.RelayPacketsOutstanding);
 
+        if (report.Runtime is { } runtime)
+        {
+            writer.Family("process_resident_bytes", "gauge", "Resident set size of the gateway process.");
+            writer.Sample("process_resident_bytes", [], runtime.ResidentBytes);
+            writer.Family("gc_heap_bytes", "gauge", "Managed heap size after the last collection (live objects and fragmentation).");
+            writer.Sample("gc_heap_bytes", [], runtime.GcHeapBytes);
+            writer.Family("gc_committed_bytes", "gauge", "Memory the GC holds committed, free regions kept for reuse included.");
+            writer.Sample("gc_committed_bytes", [], runtime.GcCommittedBytes);
+            writer.Family("gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since start.");
+            writer.Sample("gc_allocated_bytes_total", [], runtime.AllocatedBytesTotal);
+            writer.Family("gc_collections_total", "counter", "Garbage collections by generation.");
+            writer.Sample("gc_collections_total", [("generation", "0")], runtime.Gen0Collections);
+            writer.Sample("gc_collections_total", [("generation", "1")], runtime.Gen1Collections);
+            writer.Sample("gc_collections_total", [("generation", "2")], runtime.Gen2Collections);
+            writer.Family("threadpool_threads", "gauge", "Thread pool threads.");
+            writer.Sample("threadpool_threads", [], runtime.Threads);
+            writer.Family("relay_packets_pooled", "gauge", "Idle packets the relay pool keeps for reuse (trimmed when unused).");
+            writer.Sample("relay_packets_pooled", [], runtime.RelayPacketsPooled);
+        }
+
         var destinations = report.Destinations ?? [];
         if (destinations.Count > 0)
         {

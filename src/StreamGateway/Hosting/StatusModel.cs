@@ -7,7 +7,43 @@ namespace StreamGateway.Hosting;
 /// <summary>What <c>GET /api/v1/status</c> returns and <c>/metrics</c> is written from: every school and camera at one moment.</summary>
 /// <param name="RelayPacketsOutstanding">Packets rented from the relay pool and not yet returned: flat over time, or buffers leak.</param>
 /// <param name="Destinations">Every configured destination with its pull viewers (empty without destinations).</param>
-internal sealed record GatewayStatusReport(DateTimeOffset GeneratedAt, IReadOnlyList<SchoolReport> Schools, long RelayPacketsOutstanding, IReadOnlyList<DestinationReport>? Destinations = null, IReadOnlyList<PushReport>? Pushes = null);
+/// <param name="Runtime">The process's memory and GC figures, so memory growth can be told apart (live heap, free heap, relay pool).</param>
+internal sealed record GatewayStatusReport(DateTimeOffset GeneratedAt, IReadOnlyList<SchoolReport> Schools, long RelayPacketsOutstanding, IReadOnlyList<DestinationReport>? Destinations = null, IReadOnlyList<PushReport>? Pushes = null, RuntimeReport? Runtime = null);
+
+/// <summary>
+/// Where the gateway's memory is: resident set, the GC's heap (live after the last collection), what the GC holds
+/// committed (live + free regions kept for reuse), bytes allocated since start (the churn that drives collections),
+/// collection counts, threads, and the relay pool's idle packets.
+/// </summary>
+internal sealed record RuntimeReport(
+    long ResidentBytes,
+    long GcHeapBytes,
+    long GcCommittedBytes,
+    long GcFragmentedBytes,
+    long AllocatedBytesTotal,
+    int Gen0Collections,
+    int Gen1Collections,
+    int Gen2Collections,
+    int Threads,
+    int RelayPacketsPooled)
+{
+    public static RuntimeReport Capture(int relayPacketsPooled)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new RuntimeReport(
+            process.WorkingSet64,
+            gc.HeapSizeBytes,
+            gc.TotalCommittedBytes,
+            gc.FragmentedBytes,
+            GC.GetTotalAllocatedBytes(),
+            GC.CollectionCount(0),
+            GC.CollectionCount(1),
+            GC.CollectionCount(2),
+            System.Threading.ThreadPool.ThreadCount,
+            relayPacketsPooled);
+    }
+}
 
 /// <summary>One destination (operations center): its name, the schools routed to it and its users' live viewing sessions.</summary>
 internal sealed record DestinationReport(string Id, string? Name, int Schools, int PullUsers, int PullViewers, bool Push);

@@ -21,6 +21,23 @@ public partial class PrometheusExporterTests
         Assert.Contains("\nstreamgateway_relay_packets_outstanding 42\n", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Exports_the_process_memory_figures_read_from_the_runtime()
+    {
+        // Allocate something first so the allocation counter is surely above zero.
+        var ballast = new byte[64 * 1024];
+        GC.KeepAlive(ballast);
+        var runtime = RuntimeReport.Capture(relayPacketsPooled: 17);
+        var text = PrometheusExporter.Write(SampleReport() with { Runtime = runtime });
+
+        Assert.True(runtime.ResidentBytes > 0 && runtime.GcCommittedBytes > 0 && runtime.AllocatedBytesTotal >= ballast.Length);
+        Assert.Contains($"\nstreamgateway_process_resident_bytes {runtime.ResidentBytes}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\nstreamgateway_gc_committed_bytes {runtime.GcCommittedBytes}\n", text, StringComparison.Ordinal);
+        Assert.Contains("\nstreamgateway_gc_collections_total{generation=\"2\"} ", text, StringComparison.Ordinal);
+        Assert.Contains("\nstreamgateway_relay_packets_pooled 17\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE streamgateway_gc_allocated_bytes_total counter", text, StringComparison.Ordinal);
+    }
+
     internal static GatewayStatusReport SampleReport() => new(
         new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero),
         [
