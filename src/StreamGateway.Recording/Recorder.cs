@@ -681,6 +681,7 @@ public sealed class Recorder : IAsyncDisposable
     private void ResetSegment()
     {
         _file = null;
+        _muxer?.Dispose(); // its fragment buffers go back to the pool for the next segment
         _muxer = null;
         _segmentPath = null;
         _currentSegment = null;

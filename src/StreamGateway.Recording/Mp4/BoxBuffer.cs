@@ -1,18 +1,37 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
 namespace StreamGateway.Recording.Mp4;
 
 /// <summary>A growable big-endian byte buffer for ISO BMFF boxes: <see cref="Begin"/> reserves a box header, <see cref="End"/> patches its size.</summary>
+/// <remarks>
+/// The storage is rented from <see cref="ArrayPool{T}.Shared"/> and given back by <see cref="Release"/>: a recorder opens
+/// a segment per minute and per camera reconnect, and fresh fragment-sized arrays for each went to the large-object
+/// heap, which only a full collection reclaims (resident memory grew in the soak). After <see cref="Release"/> the
+/// buffer is empty and rents again on the next write.
+/// </remarks>
 internal sealed class BoxBuffer(int initialCapacity = 4096)
 {
-    private byte[] _data = new byte[initialCapacity];
+    private readonly int _initialCapacity = initialCapacity;
+    private byte[] _data = [];
 
     public int Length { get; private set; }
 
     public ReadOnlySpan<byte> Written => _data.AsSpan(0, Length);
 
     public void Clear() => Length = 0;
+
+    /// <summary>Empties the buffer and returns its storage to the pool; the buffer stays usable.</summary>
+    public void Release()
+    {
+        Length = 0;
+        if (_data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_data);
+            _data = [];
+        }
+    }
 
     /// <summary>Starts a box of a four-character type; returns its offset for <see cref="End"/>.</summary>
     public int Begin(string type)
@@ -67,11 +86,23 @@ internal sealed class BoxBuffer(int initialCapacity = 4096)
     {
         if (Length + count > _data.Length)
         {
-            Array.Resize(ref _data, Math.Max(Length + count, _data.Length * 2));
+            Grow(Length + count);
         }
 
         var span = _data.AsSpan(Length, count);
         Length += count;
         return span;
+    }
+
+    private void Grow(int needed)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(_initialCapacity, _data.Length * 2)));
+        _data.AsSpan(0, Length).CopyTo(larger);
+        if (_data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_data);
+        }
+
+        _data = larger;
     }
 }

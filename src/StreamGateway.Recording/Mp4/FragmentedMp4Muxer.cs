@@ -10,9 +10,9 @@ namespace StreamGateway.Recording.Mp4;
 /// waits for its successor and goes into the next fragment; <see cref="Finish"/> gives the last one the
 /// duration of its predecessor. Decode times that do not increase are repaired (moved to one tick after the
 /// previous sample) and counted in <see cref="RepairedTimestamps"/>, so the file's timestamps are always monotonic.
-/// Not thread-safe: one writer.
+/// Not thread-safe: one writer. <see cref="Dispose"/> gives the buffers back to the pool (the output stays open).
 /// </remarks>
-internal sealed class FragmentedMp4Muxer
+internal sealed class FragmentedMp4Muxer : IDisposable
 {
     private readonly Stream _output;
     private readonly TrackState[] _tracks;
@@ -117,6 +117,16 @@ internal sealed class FragmentedMp4Muxer
         FlushFragment();
     }
 
+    /// <summary>Returns the fragment buffers to the pool; call after <see cref="Finish"/> or when the segment is abandoned.</summary>
+    public void Dispose()
+    {
+        _boxes.Release();
+        foreach (var state in _tracks)
+        {
+            state.Release();
+        }
+    }
+
     private void Write()
     {
         _output.Write(_boxes.Written);
@@ -166,6 +176,12 @@ internal sealed class FragmentedMp4Muxer
             LastDuration = duration;
             EndTime = PendingTime + duration;
             _pending.Clear();
+        }
+
+        public void Release()
+        {
+            _pending.Release();
+            Fragment.Data.Release();
         }
 
         public void StartNextFragment()

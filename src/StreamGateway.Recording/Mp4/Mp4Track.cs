@@ -73,7 +73,7 @@ internal sealed record Mp4Track
             Timescale = 90000,
             Width = info!.Width,
             Height = info.Height,
-            DecoderConfig = avcC.Written.ToArray(),
+            DecoderConfig = TakeBytes(avcC),
         };
     }
 
@@ -111,7 +111,7 @@ internal sealed record Mp4Track
             Timescale = 90000,
             Width = info.Width,
             Height = info.Height,
-            DecoderConfig = hvcC.Written.ToArray(),
+            DecoderConfig = TakeBytes(hvcC),
         };
     }
 
@@ -125,4 +125,11 @@ internal sealed record Mp4Track
         Channels = channels,
         DecoderConfig = audioSpecificConfig,
     };
+
+    private static byte[] TakeBytes(BoxBuffer buffer)
+    {
+        var bytes = buffer.Written.ToArray();
+        buffer.Release();
+        return bytes;
+    }
 }
