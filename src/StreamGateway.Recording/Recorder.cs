@@ -31,9 +31,9 @@ public sealed class Recorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RecordingJournal _journal;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<byte[]> _nals = [];
-    private readonly List<byte[]> _accessUnit = [];
-    private readonly List<(uint Timestamp, byte[] Data)> _audioFrames = [];
+    // Reused for every packet: the depacketizers copy into them, nothing is allocated per packet once they have grown.
+    private readonly MediaUnitList _accessUnit = new(256 * 1024);
+    private readonly MediaUnitList _audioFrames = new(4 * 1024);
     private readonly Mp4.BoxBuffer _sample = new(256 * 1024);
     private readonly Queue<(long Ticks, long Bytes)> _rate = new();
     private Task _loop = Task.CompletedTask;
@@ -260,7 +260,7 @@ public sealed class Recorder : IAsyncDisposable
         }
     }
 
-    private void ConfigureTracks(IReadOnlyList<TrackDescription> tracks)
+    internal void ConfigureTracks(IReadOnlyList<TrackDescription> tracks)
     {
         _videoTrack = -1;
         _audioTrack = -1;
@@ -343,7 +343,7 @@ public sealed class Recorder : IAsyncDisposable
         }
     }
 
-    private void Handle(RelayPacket packet)
+    internal void Handle(RelayPacket packet)
     {
         if (packet.TrackIndex != _videoTrack && packet.TrackIndex != _audioTrack)
         {
@@ -384,17 +384,12 @@ public sealed class Recorder : IAsyncDisposable
                 CompleteAccessUnit();
             }
 
-            _nals.Clear();
-            _video!.Push(payload, header.SequenceNumber, _nals);
-            if (_nals.Count > 0)
+            var hadUnits = _accessUnit.Count > 0;
+            _video!.Push(payload, header.SequenceNumber, _accessUnit);
+            if (!hadUnits && _accessUnit.Count > 0)
             {
-                if (_accessUnit.Count == 0)
-                {
-                    _auTimestamp = header.Timestamp;
-                    _auWall = wall;
-                }
-
-                _accessUnit.AddRange(_nals);
+                _auTimestamp = header.Timestamp;
+                _auWall = wall;
             }
 
             if (header.Marker && _accessUnit.Count > 0)
@@ -406,9 +401,9 @@ public sealed class Recorder : IAsyncDisposable
         {
             _audioFrames.Clear();
             _audio!.Push(payload, header.SequenceNumber, header.Timestamp, _audioFrames);
-            foreach (var (timestamp, frame) in _audioFrames)
+            for (var i = 0; i < _audioFrames.Count; i++)
             {
-                WriteAudio(timestamp, frame, wall);
+                WriteAudio(_audioFrames.Timestamp(i), _audioFrames[i], wall);
             }
         }
     }
@@ -417,22 +412,30 @@ public sealed class Recorder : IAsyncDisposable
     {
         var timestamp = _auTimestamp;
         var wall = _auWall;
-        var keyframe = false;
-        foreach (var nal in _accessUnit)
+        if (_accessUnit.Overflowed)
         {
+            // Beyond MediaUnitList's bound (tens of MB under one timestamp): not a picture worth keeping.
+            _accessUnit.Clear();
+            return;
+        }
+
+        var keyframe = false;
+        for (var i = 0; i < _accessUnit.Count; i++)
+        {
+            var nal = _accessUnit[i];
             var type = _h265 ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
             keyframe |= _h265 ? type is >= 16 and <= 21 : type == 5;
             if (_h265 ? type == 32 : false)
             {
-                _vps = nal;
+                CopyIfChanged(ref _vps, nal);
             }
             else if (_h265 ? type == 33 : type == 7)
             {
-                _sps = nal;
+                CopyIfChanged(ref _sps, nal);
             }
             else if (_h265 ? type == 34 : type == 8)
             {
-                _pps = nal;
+                CopyIfChanged(ref _pps, nal);
             }
         }
 
@@ -473,8 +476,9 @@ public sealed class Recorder : IAsyncDisposable
 
         _lastVideoTimestamp = timestamp;
         _sample.Clear();
-        foreach (var nal in _accessUnit)
+        for (var i = 0; i < _accessUnit.Count; i++)
         {
+            var nal = _accessUnit[i];
             var type = _h265 ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
             if (type == (_h265 ? 35 : 9))
             {
@@ -495,9 +499,9 @@ public sealed class Recorder : IAsyncDisposable
         _muxer?.AddSample(0, _videoDecodeTime, _sample.Written, keyframe);
     }
 
-    private void WriteAudio(uint timestamp, byte[] frame, DateTimeOffset wall)
+    private void WriteAudio(uint timestamp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
-        if (_muxer is null || _muxer.Tracks.Count < 2)
+        if (_muxer is null || _muxer.TrackCount < 2)
         {
             return;
         }
@@ -836,4 +840,16 @@ public sealed class Recorder : IAsyncDisposable
         receivedAt == 0 ? Now() : Now() - Stopwatch.GetElapsedTime(receivedAt);
 
     private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+
+    /// <summary>
+    /// Keeps a parameter set: a new array only when its bytes changed (cameras repeat them before every keyframe).
+    /// The old array is never written to, so a segment that holds it keeps its own parameter sets.
+    /// </summary>
+    private static void CopyIfChanged(ref byte[]? current, ReadOnlySpan<byte> nal)
+    {
+        if (current is null || !nal.SequenceEqual(current))
+        {
+            current = nal.ToArray();
+        }
+    }
 }
