@@ -202,61 +202,74 @@ public sealed class Recorder : IAsyncDisposable
     }
 
     /// <summary>Reads until the subscription closes (returns its reason) or the recorder stops (throws).</summary>
+    /// <remarks>
+    /// Drains the queue, then waits for more with a token that cancels on <paramref name="ct"/> or after
+    /// <see cref="RecorderOptions.IdleTimeout"/>: one linked source re-armed before each wait (TryReset and
+    /// CancelAfter reuse its timer), so a wait allocates neither a Task nor a timer. A wait canceled by the idle
+    /// timer leaves the subscription usable (Subscription.WaitToReadAsync only faults that one wait); then
+    /// <see cref="OnIdle"/> runs, as it does every idle timeout while nothing arrives, and a new source replaces
+    /// the canceled one (idle is rare). Like the timeout before it, the idle time counts from the start of a wait.
+    /// </remarks>
     private async Task<string?> ReadAsync(Subscription subscription, CancellationToken ct)
     {
-        Task<bool>? pending = null;
-        while (true)
+        var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
         {
-            bool ready;
-            if (pending is null)
+            while (true)
             {
-                var wait = subscription.WaitToReadAsync(ct);
-                if (wait.IsCompletedSuccessfully)
+                while (subscription.TryRead(out var packet))
                 {
-                    ready = wait.Result;
-                }
-                else
-                {
-                    pending = wait.AsTask();
-                }
-            }
+                    try
+                    {
+                        Handle(packet);
+                    }
+                    finally
+                    {
+                        packet.Release();
+                    }
 
-            if (pending is not null)
-            {
+                    CheckDrops(subscription);
+                }
+
+                if (!idle.TryReset())
+                {
+                    // Canceled while the queue was drained: by the stop token, or by a timer armed for an earlier
+                    // wait that outlived it (the idle time counts from the start of each wait, not of the drain).
+                    ct.ThrowIfCancellationRequested();
+                    idle.Dispose();
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                }
+
+                idle.CancelAfter(_options.IdleTimeout);
+                var waitStart = Stopwatch.GetTimestamp();
+                bool ready;
                 try
                 {
-                    ready = await pending.WaitAsync(_options.IdleTimeout, ct).ConfigureAwait(false);
-                    pending = null;
+                    ready = await subscription.WaitToReadAsync(idle.Token).ConfigureAwait(false);
                 }
-                catch (TimeoutException)
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    OnIdle();
+                    // The previous wait's timer can fire while TryReset stops it; such a cancel comes at once
+                    // and is not idle (half the timeout leaves room for coarse timer clocks).
+                    if (Stopwatch.GetElapsedTime(waitStart) >= _options.IdleTimeout / 2)
+                    {
+                        OnIdle();
+                    }
+
+                    idle.Dispose();
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     continue;
                 }
-            }
-            else
-            {
-                ready = true;
-            }
 
-            if (!ready)
-            {
-                return subscription.CloseReason;
-            }
-
-            while (subscription.TryRead(out var packet))
-            {
-                try
+                if (!ready)
                 {
-                    Handle(packet);
+                    return subscription.CloseReason;
                 }
-                finally
-                {
-                    packet.Release();
-                }
-
-                CheckDrops(subscription);
             }
+        }
+        finally
+        {
+            idle.Dispose();
         }
     }
 
