@@ -31,9 +31,9 @@ public sealed class Recorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RecordingJournal _journal;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<byte[]> _nals = [];
-    private readonly List<byte[]> _accessUnit = [];
-    private readonly List<(uint Timestamp, byte[] Data)> _audioFrames = [];
+    // Reused for every packet: the depacketizers copy into them, nothing is allocated per packet once they have grown.
+    private readonly MediaUnitList _accessUnit = new(256 * 1024);
+    private readonly MediaUnitList _audioFrames = new(4 * 1024);
     private readonly Mp4.BoxBuffer _sample = new(256 * 1024);
     private readonly Queue<(long Ticks, long Bytes)> _rate = new();
     private Task _loop = Task.CompletedTask;
@@ -202,65 +202,78 @@ public sealed class Recorder : IAsyncDisposable
     }
 
     /// <summary>Reads until the subscription closes (returns its reason) or the recorder stops (throws).</summary>
+    /// <remarks>
+    /// Drains the queue, then waits for more with a token that cancels on <paramref name="ct"/> or after
+    /// <see cref="RecorderOptions.IdleTimeout"/>: one linked source re-armed before each wait (TryReset and
+    /// CancelAfter reuse its timer), so a wait allocates neither a Task nor a timer. A wait canceled by the idle
+    /// timer leaves the subscription usable (Subscription.WaitToReadAsync only faults that one wait); then
+    /// <see cref="OnIdle"/> runs, as it does every idle timeout while nothing arrives, and a new source replaces
+    /// the canceled one (idle is rare). Like the timeout before it, the idle time counts from the start of a wait.
+    /// </remarks>
     private async Task<string?> ReadAsync(Subscription subscription, CancellationToken ct)
     {
-        Task<bool>? pending = null;
-        while (true)
+        var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
         {
-            bool ready;
-            if (pending is null)
+            while (true)
             {
-                var wait = subscription.WaitToReadAsync(ct);
-                if (wait.IsCompletedSuccessfully)
+                while (subscription.TryRead(out var packet))
                 {
-                    ready = wait.Result;
-                }
-                else
-                {
-                    pending = wait.AsTask();
-                }
-            }
+                    try
+                    {
+                        Handle(packet);
+                    }
+                    finally
+                    {
+                        packet.Release();
+                    }
 
-            if (pending is not null)
-            {
+                    CheckDrops(subscription);
+                }
+
+                if (!idle.TryReset())
+                {
+                    // Canceled while the queue was drained: by the stop token, or by a timer armed for an earlier
+                    // wait that outlived it (the idle time counts from the start of each wait, not of the drain).
+                    ct.ThrowIfCancellationRequested();
+                    idle.Dispose();
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                }
+
+                idle.CancelAfter(_options.IdleTimeout);
+                var waitStart = Stopwatch.GetTimestamp();
+                bool ready;
                 try
                 {
-                    ready = await pending.WaitAsync(_options.IdleTimeout, ct).ConfigureAwait(false);
-                    pending = null;
+                    ready = await subscription.WaitToReadAsync(idle.Token).ConfigureAwait(false);
                 }
-                catch (TimeoutException)
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    OnIdle();
+                    // The previous wait's timer can fire while TryReset stops it; such a cancel comes at once
+                    // and is not idle (half the timeout leaves room for coarse timer clocks).
+                    if (Stopwatch.GetElapsedTime(waitStart) >= _options.IdleTimeout / 2)
+                    {
+                        OnIdle();
+                    }
+
+                    idle.Dispose();
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     continue;
                 }
-            }
-            else
-            {
-                ready = true;
-            }
 
-            if (!ready)
-            {
-                return subscription.CloseReason;
-            }
-
-            while (subscription.TryRead(out var packet))
-            {
-                try
+                if (!ready)
                 {
-                    Handle(packet);
+                    return subscription.CloseReason;
                 }
-                finally
-                {
-                    packet.Release();
-                }
-
-                CheckDrops(subscription);
             }
+        }
+        finally
+        {
+            idle.Dispose();
         }
     }
 
-    private void ConfigureTracks(IReadOnlyList<TrackDescription> tracks)
+    internal void ConfigureTracks(IReadOnlyList<TrackDescription> tracks)
     {
         _videoTrack = -1;
         _audioTrack = -1;
@@ -343,7 +356,7 @@ public sealed class Recorder : IAsyncDisposable
         }
     }
 
-    private void Handle(RelayPacket packet)
+    internal void Handle(RelayPacket packet)
     {
         if (packet.TrackIndex != _videoTrack && packet.TrackIndex != _audioTrack)
         {
@@ -384,17 +397,12 @@ public sealed class Recorder : IAsyncDisposable
                 CompleteAccessUnit();
             }
 
-            _nals.Clear();
-            _video!.Push(payload, header.SequenceNumber, _nals);
-            if (_nals.Count > 0)
+            var hadUnits = _accessUnit.Count > 0;
+            _video!.Push(payload, header.SequenceNumber, _accessUnit);
+            if (!hadUnits && _accessUnit.Count > 0)
             {
-                if (_accessUnit.Count == 0)
-                {
-                    _auTimestamp = header.Timestamp;
-                    _auWall = wall;
-                }
-
-                _accessUnit.AddRange(_nals);
+                _auTimestamp = header.Timestamp;
+                _auWall = wall;
             }
 
             if (header.Marker && _accessUnit.Count > 0)
@@ -406,9 +414,9 @@ public sealed class Recorder : IAsyncDisposable
         {
             _audioFrames.Clear();
             _audio!.Push(payload, header.SequenceNumber, header.Timestamp, _audioFrames);
-            foreach (var (timestamp, frame) in _audioFrames)
+            for (var i = 0; i < _audioFrames.Count; i++)
             {
-                WriteAudio(timestamp, frame, wall);
+                WriteAudio(_audioFrames.Timestamp(i), _audioFrames[i], wall);
             }
         }
     }
@@ -417,22 +425,30 @@ public sealed class Recorder : IAsyncDisposable
     {
         var timestamp = _auTimestamp;
         var wall = _auWall;
-        var keyframe = false;
-        foreach (var nal in _accessUnit)
+        if (_accessUnit.Overflowed)
         {
+            // Beyond MediaUnitList's bound (tens of MB under one timestamp): not a picture worth keeping.
+            _accessUnit.Clear();
+            return;
+        }
+
+        var keyframe = false;
+        for (var i = 0; i < _accessUnit.Count; i++)
+        {
+            var nal = _accessUnit[i];
             var type = _h265 ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
             keyframe |= _h265 ? type is >= 16 and <= 21 : type == 5;
             if (_h265 ? type == 32 : false)
             {
-                _vps = nal;
+                CopyIfChanged(ref _vps, nal);
             }
             else if (_h265 ? type == 33 : type == 7)
             {
-                _sps = nal;
+                CopyIfChanged(ref _sps, nal);
             }
             else if (_h265 ? type == 34 : type == 8)
             {
-                _pps = nal;
+                CopyIfChanged(ref _pps, nal);
             }
         }
 
@@ -473,8 +489,9 @@ public sealed class Recorder : IAsyncDisposable
 
         _lastVideoTimestamp = timestamp;
         _sample.Clear();
-        foreach (var nal in _accessUnit)
+        for (var i = 0; i < _accessUnit.Count; i++)
         {
+            var nal = _accessUnit[i];
             var type = _h265 ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
             if (type == (_h265 ? 35 : 9))
             {
@@ -495,9 +512,9 @@ public sealed class Recorder : IAsyncDisposable
         _muxer?.AddSample(0, _videoDecodeTime, _sample.Written, keyframe);
     }
 
-    private void WriteAudio(uint timestamp, byte[] frame, DateTimeOffset wall)
+    private void WriteAudio(uint timestamp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
-        if (_muxer is null || _muxer.Tracks.Count < 2)
+        if (_muxer is null || _muxer.TrackCount < 2)
         {
             return;
         }
@@ -837,4 +854,16 @@ public sealed class Recorder : IAsyncDisposable
         receivedAt == 0 ? Now() : Now() - Stopwatch.GetElapsedTime(receivedAt);
 
     private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+
+    /// <summary>
+    /// Keeps a parameter set: a new array only when its bytes changed (cameras repeat them before every keyframe).
+    /// The old array is never written to, so a segment that holds it keeps its own parameter sets.
+    /// </summary>
+    private static void CopyIfChanged(ref byte[]? current, ReadOnlySpan<byte> nal)
+    {
+        if (current is null || !nal.SequenceEqual(current))
+        {
+            current = nal.ToArray();
+        }
+    }
 }

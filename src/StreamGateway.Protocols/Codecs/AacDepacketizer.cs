@@ -19,7 +19,9 @@ public sealed class AacDepacketizer
     private readonly int _sizeLength;
     private readonly int _indexLength;
     private readonly int _indexDeltaLength;
-    private byte[]? _fragment;
+    // The AU being reassembled from fragments (while _inFragment); grown to the largest one seen, then reused.
+    private byte[] _fragment = [];
+    private bool _inFragment;
     private int _fragmentLength;
     private int _fragmentExpected;
     private uint _fragmentTimestamp;
@@ -113,18 +115,19 @@ public sealed class AacDepacketizer
     public int ConfigChannels => (AudioSpecificConfig[1] >> 3) & 0x0F;
 
     /// <summary>
-    /// Depacketizes one RTP payload; each complete AU is appended with its RTP timestamp
-    /// (the packet's timestamp plus <see cref="SamplesPerFrame"/> per preceding AU).
+    /// Depacketizes one RTP payload; each complete AU is copied to the end of <paramref name="output"/> with its
+    /// RTP timestamp (the packet's timestamp plus <see cref="SamplesPerFrame"/> per preceding AU). An AU the list
+    /// refuses at its bound is left to the list to report (<see cref="MediaUnitList.Overflowed"/>).
     /// </summary>
-    public void Push(ReadOnlySpan<byte> payload, ushort sequenceNumber, uint timestamp, List<(uint Timestamp, byte[] Data)> output)
+    public void Push(ReadOnlySpan<byte> payload, ushort sequenceNumber, uint timestamp, MediaUnitList output)
     {
         ArgumentNullException.ThrowIfNull(output);
         var contiguous = !_haveSequence || sequenceNumber == _expectedSequence;
         _haveSequence = true;
         _expectedSequence = (ushort)(sequenceNumber + 1);
-        if (!contiguous && _fragment is not null)
+        if (!contiguous && _inFragment)
         {
-            _fragment = null;
+            _inFragment = false;
             Malformed++;
         }
 
@@ -144,37 +147,49 @@ public sealed class AacDepacketizer
 
         var headers = payload.Slice(2, headersBytes);
         var data = payload[(2 + headersBytes)..];
-        var sizes = new List<int>(4);
-        var bit = 0;
-        while (bit + _sizeLength <= headersBits)
+
+        // First pass over the AU headers: how many there are and the first size. The second pass (below) reads
+        // the sizes again rather than keeping them in a per-packet list.
+        var count = 0;
+        var firstSize = 0;
+        for (var bit = 0; bit + _sizeLength <= headersBits; bit += _sizeLength + (count == 1 ? _indexLength : _indexDeltaLength))
         {
-            sizes.Add((int)ReadBits(headers, bit, _sizeLength));
-            bit += _sizeLength + (sizes.Count == 1 ? _indexLength : _indexDeltaLength);
+            if (count == 0)
+            {
+                firstSize = (int)ReadBits(headers, bit, _sizeLength);
+            }
+
+            count++;
         }
 
-        if (sizes.Count == 0)
+        if (count == 0)
         {
             Malformed++;
             return;
         }
 
-        if (_fragment is not null)
+        if (_inFragment)
         {
             ContinueFragment(data, output);
             return;
         }
 
-        if (sizes.Count == 1 && sizes[0] > data.Length)
+        if (count == 1 && firstSize > data.Length)
         {
             // The first piece of a fragmented AU (RFC 3640 3.2.3: the header gives the whole AU's size).
-            if (sizes[0] > MaxAccessUnitBytes)
+            if (firstSize > MaxAccessUnitBytes)
             {
                 Malformed++;
                 return;
             }
 
-            _fragment = new byte[sizes[0]];
-            _fragmentExpected = sizes[0];
+            if (_fragment.Length < firstSize)
+            {
+                _fragment = new byte[Math.Min(MaxAccessUnitBytes, Math.Max(firstSize, 2 * _fragment.Length))];
+            }
+
+            _inFragment = true;
+            _fragmentExpected = firstSize;
             _fragmentLength = 0;
             _fragmentTimestamp = timestamp;
             ContinueFragment(data, output);
@@ -182,25 +197,28 @@ public sealed class AacDepacketizer
         }
 
         var ts = timestamp;
-        foreach (var size in sizes)
+        var position = 0;
+        for (var i = 0; i < count; i++)
         {
+            var size = (int)ReadBits(headers, position, _sizeLength);
+            position += _sizeLength + (i == 0 ? _indexLength : _indexDeltaLength);
             if (size > data.Length)
             {
                 Malformed++;
                 return;
             }
 
-            output.Add((ts, data[..size].ToArray()));
+            output.Add(data[..size], ts);
             data = data[size..];
             ts += SamplesPerFrame;
         }
     }
 
-    private void ContinueFragment(ReadOnlySpan<byte> data, List<(uint Timestamp, byte[] Data)> output)
+    private void ContinueFragment(ReadOnlySpan<byte> data, MediaUnitList output)
     {
         if (_fragmentLength + data.Length > _fragmentExpected)
         {
-            _fragment = null;
+            _inFragment = false;
             Malformed++;
             return;
         }
@@ -209,8 +227,8 @@ public sealed class AacDepacketizer
         _fragmentLength += data.Length;
         if (_fragmentLength == _fragmentExpected)
         {
-            output.Add((_fragmentTimestamp, _fragment!));
-            _fragment = null;
+            output.Add(_fragment.AsSpan(0, _fragmentLength), _fragmentTimestamp);
+            _inFragment = false;
         }
     }
 

@@ -33,9 +33,10 @@ public sealed class NalDepacketizer
     public long Malformed { get; private set; }
 
     /// <summary>
-    /// Depacketizes one RTP payload; every complete NAL unit is appended to <paramref name="output"/> as a new array.
+    /// Depacketizes one RTP payload; every complete NAL unit is copied to the end of <paramref name="output"/>
+    /// (timestamp 0). A unit the list refuses at its bound is left to the list to report (<see cref="MediaUnitList.Overflowed"/>).
     /// </summary>
-    public void Push(ReadOnlySpan<byte> payload, ushort sequenceNumber, List<byte[]> output)
+    public void Push(ReadOnlySpan<byte> payload, ushort sequenceNumber, MediaUnitList output)
     {
         ArgumentNullException.ThrowIfNull(output);
         var contiguous = !_haveSequence || sequenceNumber == _expectedSequence;
@@ -68,7 +69,7 @@ public sealed class NalDepacketizer
         else if (_h265 ? type < 48 : type is >= 1 and <= 23)
         {
             AbandonIfOpen();
-            output.Add(payload.ToArray());
+            output.Add(payload);
         }
         else
         {
@@ -76,7 +77,7 @@ public sealed class NalDepacketizer
         }
     }
 
-    private void ReadAggregate(ReadOnlySpan<byte> units, List<byte[]> output)
+    private void ReadAggregate(ReadOnlySpan<byte> units, MediaUnitList output)
     {
         while (units.Length >= 2)
         {
@@ -88,12 +89,12 @@ public sealed class NalDepacketizer
                 return;
             }
 
-            output.Add(units[..size].ToArray());
+            output.Add(units[..size]);
             units = units[size..];
         }
     }
 
-    private void ReadFragment(ReadOnlySpan<byte> payload, List<byte[]> output)
+    private void ReadFragment(ReadOnlySpan<byte> payload, MediaUnitList output)
     {
         // H.264 FU-A: indicator(1) header(1); H.265 FU: payload header(2) FU header(1).
         var fuHeaderAt = _h265 ? 2 : 1;
@@ -135,7 +136,7 @@ public sealed class NalDepacketizer
 
         if (end)
         {
-            output.Add(_fragment.AsSpan(0, _fragmentLength).ToArray());
+            output.Add(_fragment.AsSpan(0, _fragmentLength));
             _inFragment = false;
             _fragmentLength = 0;
         }

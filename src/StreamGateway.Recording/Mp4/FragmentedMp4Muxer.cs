@@ -16,6 +16,7 @@ internal sealed class FragmentedMp4Muxer : IDisposable
 {
     private readonly Stream _output;
     private readonly TrackState[] _tracks;
+    private readonly Mp4FragmentTrack[] _fragments;
     private readonly BoxBuffer _boxes = new(512 * 1024);
     private uint _sequence;
 
@@ -26,11 +27,13 @@ internal sealed class FragmentedMp4Muxer : IDisposable
         ArgumentOutOfRangeException.ThrowIfZero(tracks.Count);
         _output = output;
         _tracks = tracks.Select(t => new TrackState(t)).ToArray();
+        _fragments = _tracks.Select(t => t.Fragment).ToArray();
         Mp4Boxes.WriteInitSegment(_boxes, tracks);
         Write();
     }
 
-    public IReadOnlyList<Mp4Track> Tracks => _tracks.Select(t => t.Fragment.Track).ToArray();
+    /// <summary>Number of tracks (fixed at construction).</summary>
+    public int TrackCount => _tracks.Length;
 
     /// <summary>Bytes written to the output so far.</summary>
     public long BytesWritten { get; private set; }
@@ -84,16 +87,22 @@ internal sealed class FragmentedMp4Muxer : IDisposable
         SampleCount++;
     }
 
-    /// <summary>Writes one moof + mdat with every sample whose duration is known; nothing when there is none.</summary>
+    /// <summary>Writes one moof + mdat with every sample whose duration is known; nothing when there is none. Allocates nothing once its buffers have grown.</summary>
     public void FlushFragment()
     {
-        if (_tracks.All(t => t.Fragment.Samples.Count == 0))
+        var empty = true;
+        foreach (var fragment in _fragments)
+        {
+            empty &= fragment.Samples.Count == 0;
+        }
+
+        if (empty)
         {
             return;
         }
 
         _boxes.Clear();
-        Mp4Boxes.WriteFragment(_boxes, ++_sequence, [.. _tracks.Select(t => t.Fragment)]);
+        Mp4Boxes.WriteFragment(_boxes, ++_sequence, _fragments);
         Write();
         foreach (var state in _tracks)
         {

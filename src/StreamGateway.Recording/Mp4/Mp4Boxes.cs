@@ -79,8 +79,8 @@ internal static class Mp4Boxes
         output.End(moov);
     }
 
-    /// <summary>moof + mdat for the tracks that have samples; <paramref name="sequence"/> starts at 1.</summary>
-    public static void WriteFragment(BoxBuffer output, uint sequence, IReadOnlyList<Mp4FragmentTrack> tracks)
+    /// <summary>moof + mdat for the tracks that have samples; <paramref name="sequence"/> starts at 1. Allocates nothing.</summary>
+    public static void WriteFragment(BoxBuffer output, uint sequence, ReadOnlySpan<Mp4FragmentTrack> tracks)
     {
         var moofStart = output.Length;
         var moof = output.Begin("moof");
@@ -88,9 +88,12 @@ internal static class Mp4Boxes
         output.U32(sequence);
         output.End(mfhd);
 
-        var dataOffsetFields = new List<(int At, Mp4FragmentTrack Track)>();
-        foreach (var track in tracks)
+        // Where each track's trun data_offset goes (-1: no samples, no traf); a muxer has one or two tracks.
+        Span<int> dataOffsetAt = tracks.Length <= 8 ? stackalloc int[8] : new int[tracks.Length];
+        for (var i = 0; i < tracks.Length; i++)
         {
+            var track = tracks[i];
+            dataOffsetAt[i] = -1;
             if (track.Samples.Count == 0)
             {
                 continue;
@@ -105,7 +108,7 @@ internal static class Mp4Boxes
             output.End(tfdt);
             var trun = output.BeginFull("trun", 0, 0x000001 | 0x000100 | 0x000200 | 0x000400);
             output.U32((uint)track.Samples.Count);
-            dataOffsetFields.Add((output.Length, track));
+            dataOffsetAt[i] = output.Length;
             output.I32(0); // data_offset, patched below
             foreach (var sample in track.Samples)
             {
@@ -121,14 +124,22 @@ internal static class Mp4Boxes
         output.End(moof);
         var moofSize = output.Length - moofStart;
 
-        long mdatPayload = tracks.Sum(t => (long)t.Data.Length);
+        long mdatPayload = 0;
+        foreach (var track in tracks)
+        {
+            mdatPayload += track.Data.Length;
+        }
+
         output.U32((uint)(8 + mdatPayload));
         output.FourCc("mdat");
         var offset = moofSize + 8;
-        foreach (var (at, track) in dataOffsetFields)
+        for (var i = 0; i < tracks.Length; i++)
         {
-            output.Patch32(at, (uint)offset);
-            offset += track.Data.Length;
+            if (dataOffsetAt[i] >= 0)
+            {
+                output.Patch32(dataOffsetAt[i], (uint)offset);
+                offset += tracks[i].Data.Length;
+            }
         }
 
         foreach (var track in tracks)

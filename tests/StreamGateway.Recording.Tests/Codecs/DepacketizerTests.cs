@@ -16,7 +16,7 @@ public sealed class DepacketizerTests
         var units = Media.H264Units().Take(60).ToList();
         var packetizer = new H264Packetizer(96, 1234, 100, maxPacketSize);
         var depacketizer = new NalDepacketizer(h265: false);
-        var got = new List<byte[]>();
+        var got = new MediaUnitList();
         var timestamp = 0u;
         foreach (var unit in units)
         {
@@ -30,7 +30,7 @@ public sealed class DepacketizerTests
             timestamp += 3600;
         }
 
-        Assert.Equal(units.SelectMany(u => u).Select(n => n.ToArray()), got);
+        Assert.Equal(units.SelectMany(u => u).Select(n => n.ToArray()), Units(got));
         Assert.Equal((0, 0), (depacketizer.LostFragments, depacketizer.Malformed));
     }
 
@@ -48,14 +48,14 @@ public sealed class DepacketizerTests
         packets.RemoveAt(1); // a middle fragment
 
         var depacketizer = new NalDepacketizer(h265: false);
-        var got = new List<byte[]>();
+        var got = new MediaUnitList();
         foreach (var packet in packets)
         {
             RtpHeader.TryParse(packet, out var header);
             depacketizer.Push(RtpHeader.GetPayload(packet, header), header.SequenceNumber, got);
         }
 
-        Assert.Equal([next], got);
+        Assert.Equal([next], Units(got));
         Assert.Equal(1, depacketizer.LostFragments);
     }
 
@@ -82,14 +82,14 @@ public sealed class DepacketizerTests
             [(byte)((idr[0] & 0x81) | (49 << 1)), idr[1], (byte)((start ? 0x80 : 0) | (end ? 0x40 : 0) | 19), .. body];
         var body = idr.AsSpan(2);
         var depacketizer = new NalDepacketizer(h265: true);
-        var got = new List<byte[]>();
+        var got = new MediaUnitList();
         depacketizer.Push([.. ap], 1, got);
         depacketizer.Push(Fu(true, false, body[..200]), 2, got);
         depacketizer.Push(Fu(false, false, body[200..400]), 3, got);
         depacketizer.Push(Fu(false, true, body[400..]), 4, got);
         depacketizer.Push([0x02, 0x01, 0xAA], 5, got); // single NAL unit (TRAIL_R)
 
-        Assert.Equal([vps, sps, idr, [0x02, 0x01, 0xAA]], got);
+        Assert.Equal([vps, sps, idr, [0x02, 0x01, 0xAA]], Units(got));
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class DepacketizerTests
         Assert.Equal((16000, 1), (aac!.ConfigSampleRate, aac.ConfigChannels));
         byte[] a = [1, 2, 3], b = [4, 5, 6, 7, 8];
         var big = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
-        var got = new List<(uint, byte[])>();
+        var got = new MediaUnitList();
 
         aac.Push(Packet([a.Length, b.Length], [.. a, .. b]), 1, 1000, got);
         aac.Push(Packet([big.Length], big[..100]), 2, 3048, got);
@@ -107,8 +107,25 @@ public sealed class DepacketizerTests
 
         Assert.Equal(
             [(1000u, Convert.ToHexString(a)), (2024u, Convert.ToHexString(b)), (3048u, Convert.ToHexString(big))],
-            got.Select(g => (g.Item1, Convert.ToHexString(g.Item2))));
+            Enumerable.Range(0, got.Count).Select(i => (got.Timestamp(i), Convert.ToHexString(got[i]))));
         Assert.Equal(0, aac.Malformed);
+    }
+
+    [Fact]
+    public void AAC_fragment_lost_to_a_gap_is_counted_and_the_next_fragmented_AU_comes_out_whole()
+    {
+        Assert.True(AacDepacketizer.TryCreate("config=1408;sizelength=13;indexlength=3;indexdeltalength=3", out var aac));
+        var first = Enumerable.Range(0, 500).Select(i => (byte)i).ToArray();
+        var second = Enumerable.Range(0, 300).Select(i => (byte)(255 - i)).ToArray();
+        var got = new MediaUnitList();
+
+        aac!.Push(Packet([first.Length], first[..200]), 1, 0, got); // 2, the rest of it, is lost
+        aac.Push(Packet([second.Length], second[..100]), 3, 1024, got);
+        aac.Push(Packet([second.Length], second[100..]), 4, 1024, got);
+
+        Assert.Equal(1, aac.Malformed);
+        Assert.Equal(1, got.Count);
+        Assert.Equal((1024u, Convert.ToHexString(second)), (got.Timestamp(0), Convert.ToHexString(got[0])));
     }
 
     [Theory]
@@ -118,6 +135,8 @@ public sealed class DepacketizerTests
     [InlineData(null)]
     public void AAC_without_a_usable_config_or_size_length_is_refused(string? fmtp) =>
         Assert.False(AacDepacketizer.TryCreate(fmtp, out _));
+
+    private static List<byte[]> Units(MediaUnitList list) => [.. Enumerable.Range(0, list.Count).Select(i => list[i].ToArray())];
 
     /// <summary>An RFC 3640 payload: AU-headers-length, 13-bit size + 3-bit index per AU, then the data.</summary>
     private static byte[] Packet(int[] sizes, byte[] data)
