@@ -32,9 +32,9 @@ public sealed class Recorder : IAsyncDisposable
     private readonly RecordingJournal _journal;
     private readonly CancellationTokenSource _stop = new();
     // Reused for every packet: the depacketizers copy into them, nothing is allocated per packet once they have grown.
-    private readonly MediaUnitList _accessUnit = new(256 * 1024);
+    private readonly MediaUnitList _accessUnit = new();
     private readonly MediaUnitList _audioFrames = new(4 * 1024);
-    private readonly Mp4.BoxBuffer _sample = new(256 * 1024);
+    private readonly Mp4.BoxBuffer _sample = new(Mp4.BoxBuffer.SampleCapacity);
     private readonly Queue<(long Ticks, long Bytes)> _rate = new();
     private Task _loop = Task.CompletedTask;
 

@@ -13,6 +13,16 @@ namespace StreamGateway.Recording.Mp4;
 /// </remarks>
 internal sealed class BoxBuffer(int initialCapacity = 4096)
 {
+    /// <summary>
+    /// First size of a buffer for one sample (a video frame); it doubles as needed and keeps its size for the
+    /// segment. Small on purpose: a CCTV frame is mostly 5-100 KB, and 20 recorders with 256 KB-512 KB buffers
+    /// each held about 30 MB before (the soak's heap dump).
+    /// </summary>
+    public const int SampleCapacity = 16 * 1024;
+
+    /// <summary>First size of a buffer for one fragment (about a second of every track).</summary>
+    public const int FragmentCapacity = 64 * 1024;
+
     private readonly int _initialCapacity = initialCapacity;
     private byte[] _data = [];
 

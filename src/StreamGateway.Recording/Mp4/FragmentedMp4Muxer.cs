@@ -17,7 +17,7 @@ internal sealed class FragmentedMp4Muxer : IDisposable
     private readonly Stream _output;
     private readonly TrackState[] _tracks;
     private readonly Mp4FragmentTrack[] _fragments;
-    private readonly BoxBuffer _boxes = new(512 * 1024);
+    private readonly BoxBuffer _boxes = new(BoxBuffer.FragmentCapacity);
     private uint _sequence;
 
     /// <summary>Writes the init segment to <paramref name="output"/> at once (not flushed).</summary>
@@ -145,7 +145,7 @@ internal sealed class FragmentedMp4Muxer : IDisposable
 
     private sealed class TrackState(Mp4Track track)
     {
-        private readonly BoxBuffer _pending = new(256 * 1024);
+        private readonly BoxBuffer _pending = new(BoxBuffer.SampleCapacity);
         private bool _pendingSync;
 
         public Mp4FragmentTrack Fragment { get; } = new(track);

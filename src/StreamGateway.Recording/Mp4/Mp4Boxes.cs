@@ -13,7 +13,7 @@ internal sealed class Mp4FragmentTrack(Mp4Track track)
 
     public List<Mp4Sample> Samples { get; } = [];
 
-    public BoxBuffer Data { get; } = new(256 * 1024);
+    public BoxBuffer Data { get; } = new(BoxBuffer.FragmentCapacity);
 
     public void Clear()
     {
