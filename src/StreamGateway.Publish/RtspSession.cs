@@ -151,10 +151,8 @@ internal sealed class RtspSession
             }
         }
 
-        // Subscribe outside the lock: the hub raises DemandChanged synchronously into host code. The sender is
-        // woken inline on the camera's read loop: after a wake it only gathers queued frames into a non-blocking
-        // send that completes or pends (measured in docs/benchmarks.md: one thread-pool hop less per read).
-        var subscription = Hub.Subscribe(subscriberName, readerRunsInline: true);
+        // Subscribe outside the lock: the hub raises DemandChanged synchronously into host code.
+        var subscription = Hub.Subscribe(subscriberName);
         lock (_gate)
         {
             if (IsClosed || _playing is not null || _pending is not null)

@@ -26,10 +26,9 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     private int _count;
     private bool _completed;
 
-    // The one reader's pending WaitToReadAsync. Its continuation runs on the thread pool, unless the reader asked
-    // to be woken inline (see ReaderRunsInline): then a live wake runs it on the producer's thread.
+    // The one reader's pending WaitToReadAsync. Continuations always run on the thread pool, so the producer
+    // never runs a viewer's send inline.
     private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
-    private readonly bool _readerRunsInline;
     private bool _waiting;
     private CancellationTokenRegistration _waitRegistration;
 
@@ -40,12 +39,11 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     // Touched by the producer (Publish) only; overlapping producers could at worst resume one packet early.
     private bool _skipping;
 
-    internal Subscription(StreamHub hub, string name, int capacity, bool readerRunsInline = false)
+    internal Subscription(StreamHub hub, string name, int capacity)
     {
         _hub = hub;
         Name = name;
         _capacity = capacity;
-        _readerRunsInline = readerRunsInline;
         // Grows on demand: most viewers keep up and never hold more than a few packets.
         _ring = new RelayPacket?[Math.Min(capacity, InitialRingSize)];
     }
@@ -216,7 +214,7 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 
         if (signal)
         {
-            SignalLive();
+            _waiter.SetResult(true);
         }
 
         if (queued)
@@ -250,17 +248,6 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
             _waiting = false;
         }
 
-        SignalLive();
-    }
-
-    /// <summary>
-    /// Completes the reader's wait for live packets: inline on this (the producer's) thread when the reader asked for
-    /// it, which saves a thread-pool hop and a thread wake-up per viewer per camera read; else on the thread pool.
-    /// Closing and cancelling always complete on the thread pool (they come from host code holding its own locks).
-    /// </summary>
-    private void SignalLive()
-    {
-        _waiter.RunContinuationsAsynchronously = !_readerRunsInline;
         _waiter.SetResult(true);
     }
 
@@ -301,7 +288,6 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 
         if (signal)
         {
-            _waiter.RunContinuationsAsynchronously = true;
             _waiter.SetResult(false);
         }
     }
@@ -342,7 +328,6 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
             _waiting = false;
         }
 
-        _waiter.RunContinuationsAsynchronously = true;
         _waiter.SetException(new OperationCanceledException(token));
     }
 }
