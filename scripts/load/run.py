@@ -403,7 +403,8 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
                 part = bulk[c::chunks]
                 if part:
                     viewers.append(Proc(f"viewers-{kind}-n{n}-m{m}-{c}",
-                                        [PY, os.path.join(HERE, "viewers.py"), "--spread-source", *part], stdin=True))
+                                        [PY, os.path.join(HERE, "viewers.py"), "--spread-source",
+                                         "--source-block", str(c), *part], stdin=True))
             for v in viewers:
                 line = wait_line(v, "PLAYING", 60 + n * m * 0.5)
                 log(f"  {v.name}: {line}")

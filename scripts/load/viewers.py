@@ -332,8 +332,10 @@ class Reader:
         for index, item in enumerate(self.args.url):
             bind = None
             if self.args.spread_source:
-                # The gateway limits connections per client address: spread viewers over 127.0.0.0/8.
-                bind = f"127.0.{1 + (index // 200) // 250}.{1 + (index // 200) % 250}"
+                # The gateway limits connections per client address: spread viewers over 127.0.0.0/8, 200 per
+                # address, each viewer process in its own block (127.<process + 1>.x.y) so processes never share one.
+                block = index // 200
+                bind = f"127.{1 + self.args.source_block}.{1 + block // 250}.{1 + block % 250}"
             if "=" in item:
                 relayed, direct = item.split("=", 1)
                 specs.append(Stream(direct, bind, "direct", direct))
@@ -390,6 +392,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=15)
     parser.add_argument("--retries", type=int, default=3)
     parser.add_argument("--spread-source", action="store_true")
+    parser.add_argument("--source-block", type=int, default=0, help="with --spread-source: this process's address block (one per process)")
     parser.add_argument("--parallel", type=int, default=16, help="handshakes in flight")
     args = parser.parse_args()
     try:
