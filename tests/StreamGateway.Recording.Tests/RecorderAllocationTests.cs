@@ -41,7 +41,7 @@ public sealed class RecorderAllocationTests(ITestOutputHelper output) : IDisposa
             NullLogger.Instance,
             clock);
         var units = Media.H264Units();
-        recorder.ConfigureTracks([VideoTrack(units), AudioTrack()]);
+        recorder.ConfigureTracks([Media.H264Track(units), AudioTrack()]);
         var packets = Packetize(units, WarmUpPackets + MeasuredPackets);
         Assert.Contains(packets, p => p.Packet.TrackIndex == 0 && IsFuA(p.Packet));
         Assert.Contains(packets, p => p.Packet.TrackIndex == 1);
@@ -131,23 +131,6 @@ public sealed class RecorderAllocationTests(ITestOutputHelper output) : IDisposa
     {
         RtpHeader.TryParse(packet.Data.Span, out var header);
         return (RtpHeader.GetPayload(packet.Data.Span, header)[0] & 0x1F) == 28;
-    }
-
-    private static TrackDescription VideoTrack(IReadOnlyList<IReadOnlyList<ReadOnlyMemory<byte>>> units)
-    {
-        var nals = units.SelectMany(u => u).ToList();
-        var sps = nals.First(n => (n.Span[0] & 0x1F) == 7).ToArray();
-        var pps = nals.First(n => (n.Span[0] & 0x1F) == 8).ToArray();
-        return new TrackDescription
-        {
-            Index = 0,
-            Kind = MediaKind.Video,
-            PayloadType = 96,
-            EncodingName = "H264",
-            ClockRate = 90000,
-            Fmtp = $"packetization-mode=1;sprop-parameter-sets={Convert.ToBase64String(sps)},{Convert.ToBase64String(pps)}",
-            ControlUrl = "trackID=0",
-        };
     }
 
     private static TrackDescription AudioTrack() => new()

@@ -82,23 +82,8 @@ public sealed class RecorderTests : IDisposable
     private (StreamHub Hub, IReadOnlyList<IReadOnlyList<ReadOnlyMemory<byte>>> Units) NewHub()
     {
         var units = Media.H264Units();
-        var nals = units.SelectMany(u => u).ToList();
-        var sps = nals.First(n => (n.Span[0] & 0x1F) == 7).ToArray();
-        var pps = nals.First(n => (n.Span[0] & 0x1F) == 8).ToArray();
         var hub = new StreamHub("school-1/cam", pool: _pool);
-        hub.SetTracks(
-        [
-            new TrackDescription
-            {
-                Index = 0,
-                Kind = MediaKind.Video,
-                PayloadType = 96,
-                EncodingName = "H264",
-                ClockRate = 90000,
-                Fmtp = $"packetization-mode=1;sprop-parameter-sets={Convert.ToBase64String(sps)},{Convert.ToBase64String(pps)}",
-                ControlUrl = "trackID=0",
-            },
-        ]);
+        hub.SetTracks([Media.H264Track(units)]);
         return (hub, units);
     }
 

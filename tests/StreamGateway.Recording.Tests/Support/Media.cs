@@ -1,4 +1,5 @@
 using StreamGateway.Protocols.Codecs;
+using StreamGateway.Protocols.Sdp;
 
 namespace StreamGateway.Recording.Tests.Support;
 
@@ -73,6 +74,24 @@ internal static class Media
     }
 
     /// <summary>4-byte length-prefixed NAL units: an MP4 sample.</summary>
+    /// <summary>An H.264 track (index 0, payload type 96) whose fmtp carries the SPS and PPS found in <paramref name="units"/>.</summary>
+    public static TrackDescription H264Track(IReadOnlyList<IReadOnlyList<ReadOnlyMemory<byte>>> units)
+    {
+        var nals = units.SelectMany(u => u).ToList();
+        var sps = nals.First(n => (n.Span[0] & 0x1F) == 7).ToArray();
+        var pps = nals.First(n => (n.Span[0] & 0x1F) == 8).ToArray();
+        return new TrackDescription
+        {
+            Index = 0,
+            Kind = MediaKind.Video,
+            PayloadType = 96,
+            EncodingName = "H264",
+            ClockRate = 90000,
+            Fmtp = $"packetization-mode=1;sprop-parameter-sets={Convert.ToBase64String(sps)},{Convert.ToBase64String(pps)}",
+            ControlUrl = "trackID=0",
+        };
+    }
+
     public static byte[] Sample(IReadOnlyList<ReadOnlyMemory<byte>> nals)
     {
         var output = new MemoryStream();
