@@ -14,13 +14,16 @@ public sealed class ConcurrencyTests : RelayTestBase
         int subscriptionsOpened = 0;
         int published = 0;
 
-        var producer = Task.Run(() =>
+        var producer = RunOnOwnThread(() =>
         {
             try
             {
                 // At least Packets, and on until the workers have churned through subscriptions: on a busy
-                // 2-core machine the workers may not even start before 100k packets are out. Bounded in count.
-                for (int i = 0; i < Packets || (Volatile.Read(ref subscriptionsOpened) < 4 * Workers && i < 50 * Packets); i++)
+                // 2-core machine the workers may be descheduled while 100k packets go out. Bounded in count and time.
+                var elapsed = System.Diagnostics.Stopwatch.StartNew();
+                for (int i = 0;
+                     i < Packets || (Volatile.Read(ref subscriptionsOpened) < 4 * Workers && i < 1000 * Packets && elapsed.Elapsed < TimeSpan.FromSeconds(60));
+                     i++)
                 {
                     published++;
                     // Keyframe AU of two packets every 100 packets, audio every 4th packet, RTCP now and then.
@@ -36,7 +39,7 @@ public sealed class ConcurrencyTests : RelayTestBase
             }
         });
 
-        Task[] workers = [.. Enumerable.Range(0, Workers).Select(w => Task.Run(() =>
+        Task[] workers = [.. Enumerable.Range(0, Workers).Select(w => RunOnOwnThread(() =>
         {
             var random = new Random(w);
             for (int n = 0; n < MaxSubscriptionsPerWorker && !done.IsCancellationRequested; n++)
@@ -71,7 +74,7 @@ public sealed class ConcurrencyTests : RelayTestBase
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(120));
 
         Assert.Empty(failures);
-        Assert.True(subscriptionsOpened > Workers);
+        Assert.True(subscriptionsOpened >= 4 * Workers, $"only {subscriptionsOpened} subscriptions raced with the producer");
         Assert.Equal(0, hub.SubscriberCount);
         Assert.Equal(published, hub.GetStats().PacketsPublished);
         hub.Dispose();
@@ -82,19 +85,29 @@ public sealed class ConcurrencyTests : RelayTestBase
     public async Task Subscribe_DuringPublishing_NeverLosesOrDuplicatesBetweenCacheAndLive()
     {
         const int Packets = 50_000;
+        const int Subscribers = 200;
         StreamHub hub = CreateHub(new RelayOptions { SubscriberQueueCapacity = Packets + 1, GopCacheMaxPackets = Packets }, H264(0));
         var subscriptions = new System.Collections.Concurrent.ConcurrentQueue<Subscription>();
         using var done = new CancellationTokenSource();
         int published = 0;
 
-        var producer = Task.Run(() =>
+        var producer = RunOnOwnThread(() =>
         {
             try
             {
+                var elapsed = System.Diagnostics.Stopwatch.StartNew();
                 for (int i = 0; i < Packets; i++)
                 {
                     Publish(hub, new Pkt(i, 0, (uint)i, Kf: i % 1000 == 0));
                     Volatile.Write(ref published, i + 1);
+
+                    // Half-way through each 200-packet window, wait (bounded) for that window's subscriber, so a
+                    // descheduled test thread cannot let the producer finish alone; the subscribe still races with
+                    // the window's other packets.
+                    while (i % 200 == 100 && i / 200 < Subscribers && subscriptions.Count <= i / 200 && elapsed.Elapsed < TimeSpan.FromSeconds(30))
+                    {
+                        Thread.Yield();
+                    }
                 }
             }
             finally
@@ -104,7 +117,7 @@ public sealed class ConcurrencyTests : RelayTestBase
         });
 
         // Spread the subscriptions over the whole run, so they race with packets of every kind.
-        for (int n = 0; n < 200 && !done.IsCancellationRequested; n++)
+        for (int n = 0; n < Subscribers && !done.IsCancellationRequested; n++)
         {
             while (Volatile.Read(ref published) < n * 200 && !done.IsCancellationRequested)
             {
@@ -135,7 +148,7 @@ public sealed class ConcurrencyTests : RelayTestBase
         Subscription viewer = Subscribe(hub);
         using var started = new ManualResetEventSlim();
 
-        var producer = Task.Run(() =>
+        var producer = RunOnOwnThread(() =>
         {
             for (int i = 0; i < 20_000; i++)
             {

@@ -37,6 +37,13 @@ public abstract class RelayTestBase : IDisposable
         ControlUrl = $"rtsp://camera.test/stream/trackID={index}",
     };
 
+    /// <summary>
+    /// Runs a racing party on a thread of its own: on a busy 2-core CI machine the thread pool may not start a queued
+    /// task for a second or more, and a race whose other side never started proves nothing.
+    /// </summary>
+    protected static Task RunOnOwnThread(Action body) =>
+        Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     protected StreamHub CreateHub(RelayOptions? options = null, params TrackDescription[] tracks)
     {
         var hub = new StreamHub("school/camera", options, Pool);

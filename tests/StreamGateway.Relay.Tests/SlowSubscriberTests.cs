@@ -98,7 +98,7 @@ public sealed class SlowSubscriberTests : RelayTestBase
         StreamHub hub = CreateHub(new RelayOptions { SubscriberQueueCapacity = 16 }, H264(0), Pcma(1));
         Subscription stuck = Subscribe(hub, "stuck");
 
-        var producer = Task.Run(() =>
+        var producer = RunOnOwnThread(() =>
         {
             for (int i = 0; i < Packets; i++)
             {
