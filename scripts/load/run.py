@@ -320,12 +320,16 @@ class Relay:
                 text = r.read().decode()
         except OSError:
             return None
+        # Kept for a look at which viewers dropped (the last reading of the run).
+        with open(os.path.join(WORK, f"metrics-{self.kind}-n{self.n}.txt"), "w") as f:
+            f.write(text)
         total = 0.0
         for line in text.splitlines():
             if line.startswith("#"):
                 continue
             name = line.split("{")[0].split(" ")[0]
-            if "dropped" in name and "viewer" in name:
+            # The per-camera sum only: the per-viewer family holds the same drops again.
+            if name.endswith("camera_viewer_dropped_packets_total"):
                 try:
                     total += float(line.rsplit(" ", 1)[1])
                 except ValueError:
@@ -415,6 +419,7 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
             v.p.stdin.flush()
         pids = relay.pids()
         gen_pids = descendants(farm.proc.pid) + [p for v in viewers for p in descendants(v.pid)]
+        drops0 = relay.gateway_drops() if kind.startswith("gateway") else None
         t0 = time.monotonic()
         c0, g0, (m0, i0), x0 = cpu_ticks(pids), cpu_ticks(gen_pids), machine_ticks(), ctx_switches(pids)
         if kind == "ffmpeg":
@@ -435,7 +440,10 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
         # Whatever else ran (the OS, other jobs): busy minus relay minus load generator.
         result["other_cpu_cores"] = max(0.0, result["machine_busy_cores"] - result["cpu_cores"] - result["generator_cpu_cores"])
         if kind.startswith("gateway"):
-            result["gateway_viewer_drops_total"] = relay.gateway_drops()
+            drops1 = relay.gateway_drops()
+            result["gateway_viewer_drops_total"] = drops1
+            if drops0 is not None and drops1 is not None:
+                result["gateway_viewer_drops_window"] = drops1 - drops0
         if kind == "ffmpeg":
             f1, missed = ffmpeg_frames(n)
             fps = [(b - a) / wall for a, b in zip(f0, f1)]
@@ -480,7 +488,8 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
                 result["viewer_errors"] = errors[:5]
         log(f"  {kind} N={n} M={m}: cpu {result['cpu_cores']:.3f} cores, rss {result['rss_peak_mb']:.0f} MB, "
             f"full-rate {result.get('viewers_full_rate')}/{result.get('viewers')}, lost {result.get('lost_packets')}, "
-            f"p50/p99 {result.get('latency_p50_ms')}/{result.get('latency_p99_ms')} ms, machine {result['machine_busy_cores']:.2f} cores")
+            f"p50/p99 {result.get('latency_p50_ms')}/{result.get('latency_p99_ms')} ms, machine {result['machine_busy_cores']:.2f} cores, "
+            f"gateway drops {result.get('gateway_viewer_drops_window')} in the window ({result.get('gateway_viewer_drops_total')} in all)")
     finally:
         for v in viewers:
             v.stop(5)

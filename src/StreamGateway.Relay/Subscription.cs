@@ -39,6 +39,10 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     // Touched by the producer (Publish) only; overlapping producers could at worst resume one packet early.
     private bool _skipping;
 
+    // The skip follows a full queue (this viewer's loss, counted as drops), not a wait for a decodable start
+    // (a newcomer before the first keyframe, a camera's discontinuity), where nothing of the viewer's is lost.
+    private bool _skipCountsAsDrops;
+
     internal Subscription(StreamHub hub, string name, int capacity)
     {
         _hub = hub;
@@ -193,6 +197,11 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 
         if (_skipping && hasKeyframeVideo && !resumePoint)
         {
+            if (!_skipCountsAsDrops)
+            {
+                return false;
+            }
+
             Interlocked.Increment(ref _dropped);
             return true;
         }
@@ -232,6 +241,7 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 
         Interlocked.Increment(ref _dropped);
         _skipping = true;
+        _skipCountsAsDrops = true;
         return true;
     }
 
@@ -255,7 +265,11 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     /// The stream has a discontinuity (the camera reconnected): deliver nothing more until the next
     /// keyframe, so the player resumes on a decodable picture instead of references to a lost one.
     /// </summary>
-    internal void SkipToNextKeyframe() => _skipping = true;
+    internal void SkipToNextKeyframe()
+    {
+        _skipping = true;
+        _skipCountsAsDrops = false;
+    }
 
     /// <summary>Closes with a reason (the first reason wins) and releases every queued packet.</summary>
     internal void Close(string reason)

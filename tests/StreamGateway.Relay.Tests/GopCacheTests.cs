@@ -61,6 +61,10 @@ public sealed class GopCacheTests : RelayTestBase
         Publish(hub, [new Pkt(2, V, 150), new Pkt(3, A, 20), new Pkt(4, V, 200, Kf: true), new Pkt(5, A, 30), new Pkt(6, V, 300)]);
 
         Assert.Equal([4, 5, 6], Drain(subscription));
+
+        // Waiting for a decodable start loses nothing of the viewer's: not a slow-viewer drop.
+        Assert.Equal(0, subscription.DroppedPackets);
+        Assert.Equal(0, hub.GetStats().DroppedPackets);
     }
 
     [Theory]

@@ -162,7 +162,7 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
                 packet.RtpTimestamp = timestamp;
                 packet.ReceivedAt = now;
                 packet.IsKeyframeStart = i == 0 && frame.IsKeyframe;
-                camera.Hub.Publish(packet);
+                camera.Hub.Publish(packet, wakeSubscribers: false);
             }
             finally
             {
@@ -170,6 +170,9 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
             }
         }
 
+        // One wake-up per frame, as an encoder hands over a whole frame: the frame leaves in one gathered send
+        // instead of a send per packet, which keeps the load generator cheap.
+        camera.Hub.WakeSubscribers();
         camera.NextFrame++;
     }
 
