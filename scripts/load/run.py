@@ -41,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
 STREAMS_PER_VIEWER_PROCESS = 250
 PERF_SECONDS = 0
+GATEWAY_ENV = []
 FPS = 25
 
 
@@ -258,6 +259,8 @@ class Relay:
                 json.dump(gateway_config(self.n, self.camera_port, self.port, http), f, indent=1)
             args = ["dotnet", DLL, "--config", path]
             env = None
+            if GATEWAY_ENV:
+                args = ["env", *GATEWAY_ENV] + args
             if PERF_SECONDS:
                 args = ["env", "DOTNET_PerfMapEnabled=1", "DOTNET_EnableWriteXorExecute=0"] + args
             if self.kind == "gateway-wks":
@@ -682,11 +685,14 @@ def main():
     parser.add_argument("--notes", default=None, help="a file whose text goes into the doc's Notes section")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--perf", type=float, default=0, help="after each gateway window, perf-record it this many seconds")
+    parser.add_argument("--gateway-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment for the gateway process (runtime experiments); shown in the command")
     parser.add_argument("--doc-only", action="store_true", help="regenerate the doc from stored results")
     args = parser.parse_args()
 
-    global PERF_SECONDS
+    global PERF_SECONDS, GATEWAY_ENV
     PERF_SECONDS = args.perf
+    GATEWAY_ENV = args.gateway_env
     os.makedirs(os.path.join(WORK, "logs"), exist_ok=True)
     store = {"results": {}, "runs": []}
     if os.path.exists(RESULTS) and not args.fresh:

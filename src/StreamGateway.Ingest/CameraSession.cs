@@ -35,6 +35,7 @@ internal sealed class CameraSession : IAsyncDisposable
     private readonly Func<TrackDescription, RtpContinuity> _continuityFor;
     private RtpContinuity[] _continuity = [];
     private bool _hasVideo;
+    private AccessUnitWakeup _wakeup; // under _publishGate
 
     // Interleaved channel → (track index, is RTCP); 256 channels at most on the wire.
     private readonly int[] _channelToTrack = Enumerable.Repeat(-1, 256).ToArray();
@@ -77,7 +78,6 @@ internal sealed class CameraSession : IAsyncDisposable
         _connection = await RtspClientConnection.ConnectAsync(
             source, _options.Username, _options.Password, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
         _connection.FrameHandler = OnInterleavedFrame;
-        _connection.FramesDispatched = OnFramesDispatched;
 
         var url = source.AbsoluteUri;
         var options = await RequestAsync(RtspMethods.Options, url, null, cancellationToken).ConfigureAwait(false);
@@ -330,16 +330,18 @@ internal sealed class CameraSession : IAsyncDisposable
         var packet = _hub.Pool.Rent((int)payload.Length);
         payload.CopyTo(packet.Buffer.Span);
         packet.Length = (int)payload.Length;
-        OnPacket(packet, trackIndex, _channelIsRtcp[channel], wakeSubscribers: false);
+        OnPacket(packet, trackIndex, _channelIsRtcp[channel]);
     }
 
-    /// <summary>After the frames of one socket read: wake each viewer once for the whole burst.</summary>
-    private void OnFramesDispatched() => _hub.WakeSubscribers();
-
-    /// <summary>Validates, classifies and publishes one packet. Takes ownership of the caller's reference.</summary>
-    private void OnPacket(RelayPacket packet, int trackIndex, bool isRtcp, bool wakeSubscribers = true)
+    /// <summary>
+    /// Validates, classifies and publishes one packet; wakes the viewers at the end of each access unit (see
+    /// <see cref="AccessUnitWakeup"/>). Takes ownership of the caller's reference.
+    /// </summary>
+    private void OnPacket(RelayPacket packet, int trackIndex, bool isRtcp)
     {
         var data = packet.Data.Span;
+        var heldVideo = false;
+        var marker = false;
         if (isRtcp)
         {
             if (!Rtcp.IsValidCompound(data))
@@ -382,6 +384,8 @@ internal sealed class CameraSession : IAsyncDisposable
             _counters.CountPacket(packet.Length);
             if (track.Kind == MediaKind.Video)
             {
+                heldVideo = true;
+                marker = header.Marker;
                 if (packet.IsKeyframeStart)
                 {
                     _counters.CountKeyframe(header.Timestamp);
@@ -399,7 +403,11 @@ internal sealed class CameraSession : IAsyncDisposable
         packet.ReceivedAt = Stopwatch.GetTimestamp();
         lock (_publishGate)
         {
-            _hub.Publish(packet, wakeSubscribers);
+            _hub.Publish(packet, wakeSubscribers: false);
+            if (_wakeup.ShouldWake(heldVideo, marker, packet.RtpTimestamp))
+            {
+                _hub.WakeSubscribers();
+            }
         }
 
         packet.Release();
@@ -445,7 +453,6 @@ internal sealed class CameraSession : IAsyncDisposable
             }
 
             _connection.FrameHandler = null;
-            _connection.FramesDispatched = null;
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
 

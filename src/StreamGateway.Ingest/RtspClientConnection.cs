@@ -44,9 +44,6 @@ internal sealed class RtspClientConnection : IAsyncDisposable
     /// <summary>Set before PLAY; called on the read loop for every interleaved frame.</summary>
     public InterleavedFrameHandler? FrameHandler { get; set; }
 
-    /// <summary>Called on the read loop after the interleaved frames of one read were handed to <see cref="FrameHandler"/>.</summary>
-    public Action? FramesDispatched { get; set; }
-
     /// <summary>Completes when the connection is lost or closed; faulted with the reason when lost.</summary>
     public Task Completion => _readLoopEnded.Task;
 
@@ -174,12 +171,8 @@ internal sealed class RtspClientConnection : IAsyncDisposable
             {
                 var result = await _reader.ReadAsync(_closed.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                var consumed = Dispatch(ref buffer, out var frames);
+                var consumed = Dispatch(ref buffer);
                 _reader.AdvanceTo(consumed, buffer.End);
-                if (frames > 0)
-                {
-                    FramesDispatched?.Invoke();
-                }
 
                 if (result.IsCompleted)
                 {
@@ -229,9 +222,8 @@ internal sealed class RtspClientConnection : IAsyncDisposable
     }
 
     /// <summary>Parses every complete frame and message in the buffer; returns how far it consumed.</summary>
-    private SequencePosition Dispatch(ref ReadOnlySequence<byte> buffer, out int frames)
+    private SequencePosition Dispatch(ref ReadOnlySequence<byte> buffer)
     {
-        frames = 0;
         var reader = new SequenceReader<byte>(buffer);
         while (!reader.End)
         {
@@ -249,7 +241,6 @@ internal sealed class RtspClientConnection : IAsyncDisposable
                 }
 
                 FrameHandler?.Invoke(channel, payload);
-                frames++;
                 continue;
             }
 

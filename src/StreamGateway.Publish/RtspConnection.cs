@@ -27,6 +27,7 @@ internal sealed class RtspConnection
     private readonly Socket _socket;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly GatherSendArgs _gatherSend = new();
+    private readonly NonBlockingGatherSend? _nonBlockingSend = NonBlockingGatherSend.IsSupported ? new() : null;
     private readonly CancellationTokenSource _aborted = new();
     private readonly List<RtspSession> _sessions = [];
     private string? _abortReason;
@@ -91,12 +92,55 @@ internal sealed class RtspConnection
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_nonBlockingSend is not null)
+            {
+                // Usually the socket takes the whole batch at once: one system call, no allocation. Only what a
+                // full send buffer left over waits for the socket the usual way.
+                var sent = _nonBlockingSend.Send(_socket, buffers);
+                if (sent == TotalLength(buffers))
+                {
+                    return;
+                }
+
+                buffers = Remainder(buffers, sent);
+            }
+
             await _gatherSend.SendAsync(_socket, buffers).ConfigureAwait(false);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    private static long TotalLength(IList<ArraySegment<byte>> buffers)
+    {
+        long total = 0;
+        for (var i = 0; i < buffers.Count; i++)
+        {
+            total += buffers[i].Count;
+        }
+
+        return total;
+    }
+
+    /// <summary>The bytes of <paramref name="buffers"/> after the first <paramref name="sent"/> (a new list).</summary>
+    private static List<ArraySegment<byte>> Remainder(IList<ArraySegment<byte>> buffers, long sent)
+    {
+        var rest = new List<ArraySegment<byte>>(buffers.Count);
+        foreach (var segment in buffers)
+        {
+            if (sent >= segment.Count)
+            {
+                sent -= segment.Count;
+                continue;
+            }
+
+            rest.Add(segment[(int)sent..]);
+            sent = 0;
+        }
+
+        return rest;
     }
 
     public async Task RunAsync()

@@ -28,14 +28,11 @@ internal sealed record TrackBinding(byte RtpChannel, byte RtcpChannel, IPEndPoin
 /// </summary>
 internal sealed class RtspSession
 {
-    // Frames gathered into one sendmsg. Live: 4 frames = 8 buffers (header + payload each), the most the runtime's
-    // Unix gather send keeps on the stack (UIO_FASTIOV); above that it allocates its iovec and handle arrays per send.
-    // The hub wakes a sender once per camera read, so a live video frame (often 5-10 packets) arrives as one burst:
-    // 2-3 allocation-free sends. Catching up (the GOP cache at PLAY, a backlog): 64 frames per send, where the
-    // syscalls saved matter more than ~50 B per packet (measured in docs/benchmarks-micro.md).
-    private const int LiveBatchFrames = 4;
-    private const int CatchUpBatchFrames = 64;
-    private const int CatchUpBacklog = 32;
+    // Interleaved frames (RTP packets) gathered into one send: a whole video frame, usually, since the hub wakes
+    // a sender once per access unit; up to 64 when catching up (the GOP cache at PLAY, a backlog). On Linux that
+    // is one non-blocking sendmsg without allocation (NonBlockingGatherSend); elsewhere the runtime's gather send,
+    // which allocates above 8 buffers.
+    private const int BatchFrames = NonBlockingGatherSend.MaxBuffers / 2;
     private const int MaxBatchBytes = 256 * 1024;
 
     private readonly RtspServer _server;
@@ -351,17 +348,16 @@ internal sealed class RtspSession
 
     private async Task SendTcpAsync(Subscription subscription, CancellationToken cancellationToken)
     {
-        var headers = new byte[CatchUpBatchFrames * InterleavedFrame.HeaderLength];
-        var segments = new List<ArraySegment<byte>>(CatchUpBatchFrames * 2);
-        var inFlight = new List<RelayPacket>(CatchUpBatchFrames);
+        var headers = new byte[BatchFrames * InterleavedFrame.HeaderLength];
+        var segments = new List<ArraySegment<byte>>(BatchFrames * 2);
+        var inFlight = new List<RelayPacket>(BatchFrames);
         while (await subscription.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (true)
             {
                 var bindings = Volatile.Read(ref _bindings);
                 var batchBytes = 0;
-                var batchFrames = subscription.QueuedPackets >= CatchUpBacklog ? CatchUpBatchFrames : LiveBatchFrames;
-                while (inFlight.Count < batchFrames && batchBytes < MaxBatchBytes && subscription.TryRead(out var packet))
+                while (inFlight.Count < BatchFrames && batchBytes < MaxBatchBytes && subscription.TryRead(out var packet))
                 {
                     var binding = (uint)packet.TrackIndex < (uint)bindings.Length ? bindings[packet.TrackIndex] : null;
                     if (binding is null || packet.Length > ushort.MaxValue)
