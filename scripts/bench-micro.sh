@@ -12,6 +12,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# As the gateway process runs (src/StreamGateway/Program.cs): socket completions inline, for the whole-path rig.
+export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="${DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS:-1}"
 
 PROJECT=tests/StreamGateway.Benchmarks
 dotnet build "$PROJECT" -c Release --nologo -v q

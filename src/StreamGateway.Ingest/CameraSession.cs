@@ -401,13 +401,17 @@ internal sealed class CameraSession : IAsyncDisposable
         packet.TrackIndex = trackIndex;
         packet.IsRtcp = isRtcp;
         packet.ReceivedAt = Stopwatch.GetTimestamp();
+        bool wake;
         lock (_publishGate)
         {
             _hub.Publish(packet, wakeSubscribers: false);
-            if (_wakeup.ShouldWake(heldVideo, marker, packet.RtpTimestamp))
-            {
-                _hub.WakeSubscribers();
-            }
+            wake = _wakeup.ShouldWake(heldVideo, marker, packet.RtpTimestamp);
+        }
+
+        if (wake)
+        {
+            // Outside the gate: RTSP viewers' sends run inline here, and another track's loop may publish meanwhile.
+            _hub.WakeSubscribers();
         }
 
         packet.Release();

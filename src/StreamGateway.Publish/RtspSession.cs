@@ -148,8 +148,12 @@ internal sealed class RtspSession
             }
         }
 
-        // Subscribe outside the lock: the hub raises DemandChanged synchronously into host code.
-        var subscription = Hub.Subscribe(subscriberName);
+        // Subscribe outside the lock: the hub raises DemandChanged synchronously into host code. The sender is
+        // woken inline on the camera's read loop: after a wake it only gathers the queued access unit into one
+        // non-blocking send that completes or pends. With socket completions inline too (Program.cs), a camera's
+        // frame goes from its socket to every viewer's socket on one thread, without a thread wake-up
+        // (docs/benchmarks-notes.md: context switches at N=20x3 about 1,900/s -> 500/s).
+        var subscription = Hub.Subscribe(subscriberName, readerRunsInline: true);
         lock (_gate)
         {
             if (IsClosed || _playing is not null || _pending is not null)

@@ -217,8 +217,14 @@ public sealed class StreamHub : IDisposable
     /// Opens a subscription that first yields the GOP cache, then live packets. Atomic with respect to
     /// <see cref="Publish"/>: each packet is delivered either from the cache or live, never both, never neither.
     /// </summary>
+    /// <param name="subscriberName">Who subscribes (logs and status).</param>
+    /// <param name="readerRunsInline">
+    /// The reader only does quick non-blocking work when woken (a viewer's socket send that either completes or
+    /// pends): wake it on the producer's thread instead of the thread pool. Never for readers that touch disks or
+    /// block (the recorder, anything that may wait on host code), since that would stall the camera's read loop.
+    /// </param>
     /// <exception cref="ObjectDisposedException">The hub was disposed.</exception>
-    public Subscription Subscribe(string subscriberName)
+    public Subscription Subscribe(string subscriberName, bool readerRunsInline = false)
     {
         ArgumentNullException.ThrowIfNull(subscriberName);
         Subscription subscription;
@@ -227,7 +233,7 @@ public sealed class StreamHub : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
 
             // Room for the whole cache plus the usual live backlog, so a newcomer's first keyframe is never dropped.
-            subscription = new Subscription(this, subscriberName, _options.SubscriberQueueCapacity + _cache.Count);
+            subscription = new Subscription(this, subscriberName, _options.SubscriberQueueCapacity + _cache.Count, readerRunsInline);
             _cache.CopyTo(subscription);
             if (_cache.Count == 0 && _model is { CacheTrack: >= 0 })
             {

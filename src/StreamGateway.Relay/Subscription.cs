@@ -26,9 +26,10 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     private int _count;
     private bool _completed;
 
-    // The one reader's pending WaitToReadAsync. Continuations always run on the thread pool, so the producer
-    // never runs a viewer's send inline.
+    // The one reader's pending WaitToReadAsync. Its continuation runs on the thread pool, unless the reader asked
+    // to be woken inline (see ReaderRunsInline): then a live wake runs it on the producer's thread.
     private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
+    private readonly bool _readerRunsInline;
     private bool _waiting;
     private CancellationTokenRegistration _waitRegistration;
 
@@ -43,11 +44,12 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
     // (a newcomer before the first keyframe, a camera's discontinuity), where nothing of the viewer's is lost.
     private bool _skipCountsAsDrops;
 
-    internal Subscription(StreamHub hub, string name, int capacity)
+    internal Subscription(StreamHub hub, string name, int capacity, bool readerRunsInline = false)
     {
         _hub = hub;
         Name = name;
         _capacity = capacity;
+        _readerRunsInline = readerRunsInline;
         // Grows on demand: most viewers keep up and never hold more than a few packets.
         _ring = new RelayPacket?[Math.Min(capacity, InitialRingSize)];
     }
@@ -223,7 +225,7 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 
         if (signal)
         {
-            _waiter.SetResult(true);
+            SignalLive();
         }
 
         if (queued)
@@ -258,6 +260,17 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
             _waiting = false;
         }
 
+        SignalLive();
+    }
+
+    /// <summary>
+    /// Completes the reader's wait for live packets: inline on this (the producer's) thread when the reader asked for
+    /// it, which saves a thread-pool hop and a thread wake-up per viewer per camera read; else on the thread pool.
+    /// Closing and cancelling always complete on the thread pool (they come from host code holding its own locks).
+    /// </summary>
+    private void SignalLive()
+    {
+        _waiter.RunContinuationsAsynchronously = !_readerRunsInline;
         _waiter.SetResult(true);
     }
 
@@ -302,6 +315,7 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 
         if (signal)
         {
+            _waiter.RunContinuationsAsynchronously = true;
             _waiter.SetResult(false);
         }
     }
@@ -342,6 +356,7 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
             _waiting = false;
         }
 
+        _waiter.RunContinuationsAsynchronously = true;
         _waiter.SetException(new OperationCanceledException(token));
     }
 }

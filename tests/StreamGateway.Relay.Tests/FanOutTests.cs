@@ -93,6 +93,38 @@ public sealed class FanOutTests : RelayTestBase
     }
 
     [Fact]
+    public async Task AnInlineReader_IsWokenOnTheProducersThread_BeforeWakeSubscribersReturns()
+    {
+        StreamHub hub = CreateHub(null, Pcma(0));
+        Subscription subscription = hub.Subscribe("viewer", readerRunsInline: true);
+        int? resumedOnThread = null;
+        List<int>? readInline = null;
+
+        async Task ReadOnceAsync()
+        {
+            await subscription.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false);
+            resumedOnThread = Environment.CurrentManagedThreadId;
+            readInline = Drain(subscription);
+        }
+
+        Task reader = ReadOnceAsync();
+        Assert.False(reader.IsCompleted);
+        RelayPacket packet = Rent(new Pkt(1, 0, 0));
+        hub.Publish(packet, wakeSubscribers: false);
+        packet.Release();
+        Assert.Null(resumedOnThread);
+
+        hub.WakeSubscribers();
+
+        // Already done when WakeSubscribers returns, on this thread: no thread-pool hop between camera and viewer.
+        Assert.Equal(Environment.CurrentManagedThreadId, resumedOnThread);
+        Assert.Equal([1], readInline);
+        await reader;
+        subscription.Dispose();
+        Assert.Equal(0, Pool.Outstanding);
+    }
+
+    [Fact]
     public async Task WaitToReadAsync_EndsWithCancellation_AndTheNextWaitStillWorks()
     {
         StreamHub hub = CreateHub(null, Pcma(0));
