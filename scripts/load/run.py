@@ -402,6 +402,8 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
         if kind != "ffmpeg":
             k = min(sample, n)
             pairs = [f"{relay.url(i)}=rtsp://127.0.0.1:{farm.port}/cam{i}" for i in range(1, k + 1)]
+            # The measurement floor: two direct sessions of other cameras, timed the same way in the same process.
+            pairs += [f"baseline:rtsp://127.0.0.1:{farm.port}/cam{i}" for i in range(k + 1, min(n, 2 * k) + 1)]
             bulk = [relay.url(i) for _ in range(m) for i in range(1, n + 1)]
             bulk = bulk[k:]  # the probe's relayed stream is the first viewer of cameras 1..k
             viewers.append(Proc(f"probe-{kind}-n{n}-m{m}", [PY, os.path.join(HERE, "viewers.py"), *pairs], stdin=True))
@@ -461,12 +463,13 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
         for v in viewers:
             v.p.stdin.write("stop\n")
             v.p.stdin.flush()
-        streams, latency, unmatched, offsets = [], [], 0, []
+        streams, latency, unmatched, offsets, floor = [], [], 0, [], []
         for v in viewers:
             line = wait_line(v, "{", 60)
             data = json.loads(line)
             streams += [s for s in data["streams"] if s["role"] == "viewer"]
             latency += data["latency_ms"]
+            floor += data.get("baseline_latency_ms", [])
             unmatched += data["latency_unmatched"]
             offsets += data.get("offsets_per_camera", [])
         if kind != "ffmpeg":
@@ -486,12 +489,15 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
             result["latency_p50_ms"] = percentile(latency, 0.50)
             result["latency_p99_ms"] = percentile(latency, 0.99)
             result["latency_max_ms"] = max(latency) if latency else None
+            result["latency_floor_p50_ms"] = percentile(floor, 0.50)
+            result["latency_floor_p99_ms"] = percentile(floor, 0.99)
             errors = sorted({s["error"] for s in streams if s["error"]})
             if errors:
                 result["viewer_errors"] = errors[:5]
         log(f"  {kind} N={n} M={m}: cpu {result['cpu_cores']:.3f} cores, rss {result['rss_peak_mb']:.0f} MB, "
             f"full-rate {result.get('viewers_full_rate')}/{result.get('viewers')}, lost {result.get('lost_packets')}, "
-            f"p50/p99 {result.get('latency_p50_ms')}/{result.get('latency_p99_ms')} ms, machine {result['machine_busy_cores']:.2f} cores, "
+            f"p50/p99 {result.get('latency_p50_ms')}/{result.get('latency_p99_ms')} ms "
+            f"(floor {result.get('latency_floor_p50_ms')}/{result.get('latency_floor_p99_ms')}), machine {result['machine_busy_cores']:.2f} cores, "
             f"gateway drops {result.get('gateway_viewer_drops_window')} in the window ({result.get('gateway_viewer_drops_total')} in all)")
     finally:
         for v in viewers:
@@ -645,9 +651,15 @@ def write_doc(store):
         row("lowest viewer fps", "fps_min", 2, ratio_ok=False)
         row("packets lost in window", "lost_packets", 0, ratio_ok=False)
         row("packets lost since PLAY", "lost_packets_since_play", 0, ratio_ok=False)
+        # The gateway renumbers each viewer's packets, so its own drops (a slow viewer skipped to the next
+        # keyframe) are not sequence gaps at the viewer: its counter says what the viewers missed.
+        row("gateway's slow-viewer drops in window", "gateway_viewer_drops_window", 0, ratio_ok=False)
+        row("gateway's slow-viewer drops since start", "gateway_viewer_drops_total", 0, ratio_ok=False)
         row("Mbit/s per viewer", "mbit_per_viewer", 2, ratio_ok=False)
         row("added latency p50, ms", "latency_p50_ms", 2)
         row("added latency p99, ms", "latency_p99_ms", 2)
+        row("measurement floor p50, ms (camera vs camera)", "latency_floor_p50_ms", 2, ratio_ok=False)
+        row("measurement floor p99, ms (camera vs camera)", "latency_floor_p99_ms", 2, ratio_ok=False)
         row("latency samples", "latency_samples", 0, ratio_ok=False)
         row("distinct (seq, ts) offsets camera→viewer, most per camera", "seq_ts_offsets_max", 0, ratio_ok=False)
         row("load generator CPU, % of one core", "generator_cpu_cores", 1, ratio_ok=False, scale=100.0)

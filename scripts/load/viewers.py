@@ -336,7 +336,12 @@ class Reader:
                 # address, each viewer process in its own block (127.<process + 1>.x.y) so processes never share one.
                 block = index // 200
                 bind = f"127.{1 + self.args.source_block}.{1 + block // 250}.{1 + block % 250}"
-            if "=" in item:
+            if item.startswith("baseline:"):
+                # The measurement's own floor: a second session on the camera stands in for the relayed one.
+                direct = item[len("baseline:"):]
+                specs.append(Stream(direct, bind, "direct", ("baseline", direct)))
+                specs.append(Stream(direct, bind, "baseline", ("baseline", direct)))
+            elif "=" in item:
                 relayed, direct = item.split("=", 1)
                 specs.append(Stream(direct, bind, "direct", direct))
                 specs.append(Stream(relayed, bind, "viewer", direct))
@@ -381,9 +386,10 @@ class Reader:
                             **{k: now_c[k] - start[k] for k in now_c},
                             "total_lost": stream.lost, "total_packets": stream.packets})
         print(json.dumps({"seconds": seconds, "streams": results,
-                          "latency_ms": [v for values in self.latencies.values() for v in values],
+                          "latency_ms": [v for key, values in self.latencies.items() if not isinstance(key, tuple) for v in values],
+                          "baseline_latency_ms": [v for key, values in self.latencies.items() if isinstance(key, tuple) for v in values],
                           "latency_unmatched": self.ambiguous,
-                          "offsets_per_camera": [len(v) for v in self.offsets.values()]}), flush=True)
+                          "offsets_per_camera": [len(v) for k, v in self.offsets.items() if not isinstance(k, tuple)]}), flush=True)
 
 
 def main():

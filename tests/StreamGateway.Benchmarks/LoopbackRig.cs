@@ -149,8 +149,10 @@ internal sealed class LoopbackRig : IAsyncDisposable
             _drainers.Add(Task.Run(() => DrainAsync(viewer, index)));
         }
 
-        // First GOP: fills pools, queues and socket buffers; then the steady state starts.
-        SendAndWait(Packets.PacketsPerGop);
+        // First GOP: fills pools, queues and socket buffers; then the steady state starts. On a pool thread: this
+        // method may be resuming on a socket engine thread (completions run inline, as in the gateway), which a
+        // blocking wait would stall together with every socket it serves.
+        await Task.Run(() => SendAndWait(Packets.PacketsPerGop)).ConfigureAwait(false);
     }
 
     /// <summary>Counts what a viewer receives; the last viewer to reach the target wakes the benchmark.</summary>
