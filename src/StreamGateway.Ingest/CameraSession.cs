@@ -405,7 +405,7 @@ internal sealed class CameraSession : IAsyncDisposable
         lock (_publishGate)
         {
             _hub.Publish(packet, wakeSubscribers: false);
-            wake = _wakeup.ShouldWake(heldVideo, marker, packet.RtpTimestamp);
+            wake = _wakeup.ShouldWake(heldVideo, marker, packet.RtpTimestamp, packet.Length);
         }
 
         if (wake)
