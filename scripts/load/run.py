@@ -614,7 +614,12 @@ def write_doc(store):
              "- **Latency added by the relay**: for the first few cameras, one process reads the camera directly and "
              "through the relay; an RTP payload (slices only: parameter sets and filler repeat and are skipped) is "
              "matched on both and the arrival times compared (same clock, same process, loopback). This includes the "
-             "reader's own scheduling noise; the probe process reads only those few streams so it stays idle otherwise.",
+             "reader's own scheduling noise; the probe process reads only those few streams so it stays idle otherwise. "
+             "The *measurement floor* rows time two direct sessions of as many other cameras the same way: what a relay "
+             "that added nothing would show.",
+             "- **Gateway's slow-viewer drops**: the gateway renumbers each viewer's packets, so what it drops for a viewer "
+             "that does not keep up (up to the next keyframe) is no sequence gap at the viewer; its own counter, read at "
+             "both ends of the window, is given instead.",
              "- **ffmpeg** (the naive design, one process per camera): `ffmpeg -rtsp_transport tcp -i CAM -c copy -f null -`. "
              "ffmpeg cannot serve RTSP to viewers (its RTSP muxer only pushes to a server), so this is the *pull side "
              "only*: no re-serving, no viewers, no latency. Its figures are a lower bound of a per-camera-process relay; "
