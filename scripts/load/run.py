@@ -15,6 +15,7 @@ PNG plot are regenerated from all of them.
 """
 
 import argparse
+import collections
 import json
 import math
 import os
@@ -392,6 +393,18 @@ def percentile(values, q):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def sorted_difference(values, removed):
+    """values without one occurrence of each of removed (a multiset difference), sorted."""
+    left = collections.Counter(removed)
+    out = []
+    for v in sorted(values):
+        if left[v] > 0:
+            left[v] -= 1
+        else:
+            out.append(v)
+    return out
+
+
 def measure(kind, n, m, farm, seconds, warmup, sample):
     relay = Relay(kind, n, farm.port)
     log(f"{kind} N={n} M={m}: starting")
@@ -463,13 +476,14 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
         for v in viewers:
             v.p.stdin.write("stop\n")
             v.p.stdin.flush()
-        streams, latency, unmatched, offsets, floor = [], [], 0, [], []
+        streams, latency, unmatched, offsets, floor, keyframe_latency = [], [], 0, [], [], []
         for v in viewers:
             line = wait_line(v, "{", 60)
             data = json.loads(line)
             streams += [s for s in data["streams"] if s["role"] == "viewer"]
             latency += data["latency_ms"]
             floor += data.get("baseline_latency_ms", [])
+            keyframe_latency += data.get("keyframe_latency_ms", [])
             unmatched += data["latency_unmatched"]
             offsets += data.get("offsets_per_camera", [])
         if kind != "ffmpeg":
@@ -489,6 +503,10 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
             result["latency_p50_ms"] = percentile(latency, 0.50)
             result["latency_p99_ms"] = percentile(latency, 0.99)
             result["latency_max_ms"] = max(latency) if latency else None
+            # Split by packet kind: keyframes are the largest bursts a relay forwards.
+            result["latency_keyframe_share"] = len(keyframe_latency) / len(latency) if latency else None
+            result["latency_keyframe_p99_ms"] = percentile(keyframe_latency, 0.99)
+            result["latency_other_p99_ms"] = percentile(sorted_difference(latency, keyframe_latency), 0.99)
             result["latency_floor_p50_ms"] = percentile(floor, 0.50)
             result["latency_floor_p99_ms"] = percentile(floor, 0.99)
             errors = sorted({s["error"] for s in streams if s["error"]})
@@ -497,7 +515,8 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
         log(f"  {kind} N={n} M={m}: cpu {result['cpu_cores']:.3f} cores, rss {result['rss_peak_mb']:.0f} MB, "
             f"full-rate {result.get('viewers_full_rate')}/{result.get('viewers')}, lost {result.get('lost_packets')}, "
             f"p50/p99 {result.get('latency_p50_ms')}/{result.get('latency_p99_ms')} ms "
-            f"(floor {result.get('latency_floor_p50_ms')}/{result.get('latency_floor_p99_ms')}), machine {result['machine_busy_cores']:.2f} cores, "
+            f"(floor {result.get('latency_floor_p50_ms')}/{result.get('latency_floor_p99_ms')}; "
+            f"keyframe packets {result.get('latency_keyframe_p99_ms')}, others {result.get('latency_other_p99_ms')}), machine {result['machine_busy_cores']:.2f} cores, "
             f"gateway drops {result.get('gateway_viewer_drops_window')} in the window ({result.get('gateway_viewer_drops_total')} in all)")
     finally:
         for v in viewers:
@@ -507,11 +526,14 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
 
 
 class Farm:
-    def __init__(self, n):
+    def __init__(self, n, aligned_keyframes):
         self.port = free_port()
-        self.command = f"dotnet {os.path.relpath(DLL, ROOT)} camera-farm --cameras {n} --port {self.port} --bitrate-clip {os.path.relpath(CLIP, ROOT)}"
+        self.keyframes = "aligned" if aligned_keyframes else "staggered"
+        extra = ["--aligned-keyframes"] if aligned_keyframes else []
+        self.command = " ".join([f"dotnet {os.path.relpath(DLL, ROOT)} camera-farm --cameras {n} --port {self.port} "
+                                 f"--bitrate-clip {os.path.relpath(CLIP, ROOT)}"] + extra)
         self.proc = Proc(f"farm-n{n}", ["dotnet", DLL, "camera-farm", "--cameras", str(n), "--port", str(self.port),
-                                        "--bitrate-clip", CLIP])
+                                        "--bitrate-clip", CLIP] + extra)
         wait_line(self.proc, "READY", 60)
 
 
@@ -697,6 +719,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--relays", default="gateway,gstreamer,ffmpeg")
+    parser.add_argument("--aligned-keyframes", action="store_true",
+                        help="every camera's keyframe in the same frame interval (worst case); default: out of step")
     parser.add_argument("--latency-sample", type=int, default=5, help="cameras whose latency is measured")
     parser.add_argument("--also-running", default=None, help="what else ran on the machine (for the doc)")
     parser.add_argument("--notes", default=None, help="a file whose text goes into the doc's Notes section")
@@ -739,7 +763,7 @@ def main():
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         store["runs"].append(f"{started}: `{' '.join(a for a in sys.argv[1:] if not a.startswith(('--also-running', '--notes')))}`")
         for n, m in combos:
-            farm = Farm(n)
+            farm = Farm(n, args.aligned_keyframes)
             try:
                 for relay in relays:
                     if relay == "ffmpeg" and m != 1:
@@ -752,6 +776,7 @@ def main():
                              "cpu_cores": None, "rss_peak_mb": None}
                         continue
                     r["farm_command"] = farm.command
+                    r["keyframes"] = farm.keyframes
                     r["at"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
                     store["results"][f"{relay}/{n}/{m}"] = r
                     with open(RESULTS, "w") as f:

@@ -161,6 +161,7 @@ class Reader:
         self.direct_seen = {}   # pair_key -> {digest: (arrival, arrival or None when ambiguous)}
         self.relayed_pending = {}  # pair_key -> {digest: arrival} of relayed payloads read before the camera's
         self.latencies = {}     # pair_key -> [ms]
+        self.keyframe_latencies = {}  # pair_key -> [ms] of keyframe (IDR) packets only, also in latencies
         self.measuring = False
         self.offsets = {}
         self.ambiguous = 0
@@ -195,6 +196,7 @@ class Reader:
             return  # SEI, parameter sets, delimiters, filler, STAP-A: repeat or get re-aggregated
         if nal == 28 and len(payload) > 1 and (payload[1] & 0x1F) == 12:
             return
+        idr = nal == 5 or (nal == 28 and len(payload) > 1 and (payload[1] & 0x1F) == 5)
         digest = hashlib.blake2b(payload, digest_size=8).digest()
         seen = self.direct_seen.setdefault(stream.pair_key, {})
         pending = self.relayed_pending.setdefault(stream.pair_key, {})
@@ -206,7 +208,7 @@ class Reader:
             early = pending.pop(digest, None)
             if early is not None and not ambiguous:
                 # The relayed copy was read first (the camera's sends to its sessions are not ordered).
-                self.latencies.setdefault(stream.pair_key, []).append((early[0] - now) * 1000.0)
+                self.record(stream.pair_key, (early[0] - now) * 1000.0, idr)
                 self.offset(stream.pair_key, early[1], early[2], seq, ts)
             if len(seen) > 20000:
                 for key in [k for k, v in seen.items() if now - v[0] > 10]:
@@ -222,8 +224,13 @@ class Reader:
             if entry[1] is None:
                 self.ambiguous += 1
                 return
-            self.latencies.setdefault(stream.pair_key, []).append((now - entry[1]) * 1000.0)
+            self.record(stream.pair_key, (now - entry[1]) * 1000.0, idr)
             self.offset(stream.pair_key, seq, ts, entry[2], entry[3])
+
+    def record(self, key, ms, idr):
+        self.latencies.setdefault(key, []).append(ms)
+        if idr:
+            self.keyframe_latencies.setdefault(key, []).append(ms)
 
     def offset(self, key, relayed_seq, relayed_ts, direct_seq, direct_ts):
         # A relay that only rewrites headers keeps one constant (seq, timestamp) offset per session.
@@ -320,6 +327,7 @@ class Reader:
                 stream.window = stream.counters()
             self.window_start = time.monotonic()
             self.latencies = {}
+            self.keyframe_latencies = {}
             self.relayed_pending = {}
             self.offsets = {}
             self.ambiguous = 0
@@ -387,6 +395,7 @@ class Reader:
                             "total_lost": stream.lost, "total_packets": stream.packets})
         print(json.dumps({"seconds": seconds, "streams": results,
                           "latency_ms": [v for key, values in self.latencies.items() if not isinstance(key, tuple) for v in values],
+                          "keyframe_latency_ms": [v for key, values in self.keyframe_latencies.items() if not isinstance(key, tuple) for v in values],
                           "baseline_latency_ms": [v for key, values in self.latencies.items() if isinstance(key, tuple) for v in values],
                           "latency_unmatched": self.ambiguous,
                           "offsets_per_camera": [len(v) for k, v in self.offsets.items() if not isinstance(k, tuple)]}), flush=True)

@@ -25,9 +25,11 @@ internal static class GatewayCommandLine
         Usage:
           StreamGateway [run] [--config FILE]   serve the cameras in FILE; without --config, run the built-in demo
           StreamGateway validate --config FILE  check FILE, print every error, exit 0 (valid) or 1 (invalid)
-          StreamGateway camera-farm --cameras N --port P [--bitrate-clip FILE]
+          StreamGateway camera-farm --cameras N --port P [--bitrate-clip FILE] [--aligned-keyframes]
                                                 load-test cameras: N replays of one H.264 clip (default: the demo clip)
-                                                at rtsp://127.0.0.1:P/cam1..camN, 25 fps; prints READY <port>
+                                                at rtsp://127.0.0.1:P/cam1..camN, 25 fps; prints READY <port>;
+                                                each camera starts at its own point of the clip (GOPs out of step, as
+                                                independent cameras are) unless --aligned-keyframes
           StreamGateway audit verify [FILE|DIR | --config FILE]   (default: data/audit)
                                                 check the audit hash chain; exit 0 when intact, 1 naming the first
                                                 edited, removed or reordered line
@@ -197,6 +199,7 @@ internal static class GatewayCommandLine
         int? cameras = null;
         int? port = null;
         var clip = DemoCameras.ClipPath;
+        var alignedKeyframes = false;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -211,6 +214,9 @@ internal static class GatewayCommandLine
                     break;
                 case "--bitrate-clip" when i + 1 < args.Length:
                     clip = args[++i];
+                    break;
+                case "--aligned-keyframes":
+                    alignedKeyframes = true;
                     break;
                 default:
                     await Console.Error.WriteLineAsync($"camera-farm: unknown or invalid option '{args[i]}'{Environment.NewLine}{Environment.NewLine}{Usage}").ConfigureAwait(false);
@@ -230,7 +236,7 @@ internal static class GatewayCommandLine
         using var shutdown = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; shutdown.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; shutdown.Cancel(); });
-        var farm = await CameraFarm.CreateAsync(clip, cameras.Value, 25, loggerFactory).ConfigureAwait(false);
+        var farm = await CameraFarm.CreateAsync(clip, cameras.Value, 25, alignedKeyframes, loggerFactory).ConfigureAwait(false);
         await using (farm.ConfigureAwait(false))
         {
             await farm.StartAsync(port.Value, shutdown.Token).ConfigureAwait(false);

@@ -15,7 +15,9 @@ namespace StreamGateway.Demo;
 /// Many cheap replay cameras in one process, for load tests: cameras <c>cam1..camN</c> all replay the same
 /// clip, packetized once at start, served by one <see cref="RtspServer"/> on loopback. One timer drives every
 /// camera; cameras are spread over the frame interval so the load is smooth, not a burst every 40 ms.
-/// Each camera has its own SSRC, sequence numbers and timestamps (continuous across loops of the clip).
+/// Each camera has its own SSRC, sequence numbers and timestamps (continuous across loops of the clip), and
+/// starts at its own point of the clip, so keyframes are out of step as those of independent cameras are
+/// (unless asked for aligned keyframes: every camera's keyframe in the same frame interval, the worst case).
 /// </summary>
 internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
 {
@@ -33,7 +35,7 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
     private RtspServer? _server;
     private Task _loop = Task.CompletedTask;
 
-    private CameraFarm(FrameTemplate[] frames, IReadOnlyList<TrackDescription> tracks, int cameras, double framesPerSecond, ILoggerFactory loggerFactory)
+    private CameraFarm(FrameTemplate[] frames, IReadOnlyList<TrackDescription> tracks, int cameras, double framesPerSecond, bool alignedKeyframes, ILoggerFactory loggerFactory)
     {
         _frames = frames;
         _framesPerSecond = framesPerSecond;
@@ -49,7 +51,8 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
                 BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4)),
                 (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1),
                 BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4)),
-                i % Slots);
+                i % Slots,
+                alignedKeyframes ? 0 : ClipPhase(i, frames.Length));
             _byPath.Add(hub.Path, _cameras[i]);
         }
     }
@@ -62,7 +65,7 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
     public StreamHub? Resolve(string path) => _byPath.TryGetValue(path, out var camera) ? camera.Hub : null;
 
     /// <summary>Loads and packetizes the clip once; the cameras share its packets.</summary>
-    public static async Task<CameraFarm> CreateAsync(string h264Path, int cameras, double framesPerSecond, ILoggerFactory loggerFactory)
+    public static async Task<CameraFarm> CreateAsync(string h264Path, int cameras, double framesPerSecond, bool alignedKeyframes, ILoggerFactory loggerFactory)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cameras, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cameras, 10000);
@@ -87,7 +90,17 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
             frames.Add(new FrameTemplate([.. packets], keyframe));
         }
 
-        return new CameraFarm([.. frames], tracks, cameras, framesPerSecond, loggerFactory);
+        return new CameraFarm([.. frames], tracks, cameras, framesPerSecond, alignedKeyframes, loggerFactory);
+    }
+
+    /// <summary>
+    /// Where camera <paramref name="index"/> starts in the clip: golden-ratio steps spread any number of cameras
+    /// evenly over the clip, and so over its GOP.
+    /// </summary>
+    internal static int ClipPhase(int index, int clipFrames)
+    {
+        var fraction = (index * 0.6180339887498949) % 1.0;
+        return (int)(fraction * clipFrames);
     }
 
     public async Task StartAsync(int port, CancellationToken cancellationToken)
@@ -142,7 +155,7 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
 
     private void PublishFrame(FarmCamera camera)
     {
-        var frame = _frames[(int)(camera.NextFrame % _frames.Length)];
+        var frame = _frames[(int)((camera.NextFrame + camera.ClipPhase) % _frames.Length)];
         var timestamp = unchecked(camera.TimestampBase + (uint)(long)Math.Round(camera.NextFrame * ClockRate / _framesPerSecond));
         var now = Stopwatch.GetTimestamp();
         for (var i = 0; i < frame.Packets.Length; i++)
@@ -195,7 +208,7 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
 
     private sealed record FrameTemplate(byte[][] Packets, bool IsKeyframe);
 
-    private sealed class FarmCamera(StreamHub hub, uint ssrc, ushort sequence, uint timestampBase, int slot)
+    private sealed class FarmCamera(StreamHub hub, uint ssrc, ushort sequence, uint timestampBase, int slot, int clipPhase)
     {
         public StreamHub Hub { get; } = hub;
 
@@ -204,6 +217,9 @@ internal sealed class CameraFarm : IAsyncDisposable, IStreamResolver
         public uint TimestampBase { get; } = timestampBase;
 
         public int Slot { get; } = slot;
+
+        /// <summary>The clip frame this camera started at.</summary>
+        public int ClipPhase { get; } = clipPhase;
 
         public ushort Sequence { get; set; } = sequence;
 
