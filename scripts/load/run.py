@@ -476,7 +476,7 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
         for v in viewers:
             v.p.stdin.write("stop\n")
             v.p.stdin.flush()
-        streams, latency, unmatched, offsets, floor, keyframe_latency = [], [], 0, [], [], []
+        streams, latency, unmatched, offsets, floor, keyframe_latency, read_latency, read_floor = [], [], 0, [], [], [], [], []
         for v in viewers:
             line = wait_line(v, "{", 60)
             data = json.loads(line)
@@ -484,6 +484,8 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
             latency += data["latency_ms"]
             floor += data.get("baseline_latency_ms", [])
             keyframe_latency += data.get("keyframe_latency_ms", [])
+            read_latency += data.get("read_latency_ms", [])
+            read_floor += data.get("baseline_read_latency_ms", [])
             unmatched += data["latency_unmatched"]
             offsets += data.get("offsets_per_camera", [])
         if kind != "ffmpeg":
@@ -509,6 +511,9 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
             result["latency_other_p99_ms"] = percentile(sorted_difference(latency, keyframe_latency), 0.99)
             result["latency_floor_p50_ms"] = percentile(floor, 0.50)
             result["latency_floor_p99_ms"] = percentile(floor, 0.99)
+            # The same samples timed when the probe process read them (its own scheduling included).
+            result["latency_at_read_p99_ms"] = percentile(read_latency, 0.99)
+            result["latency_floor_at_read_p99_ms"] = percentile(read_floor, 0.99)
             errors = sorted({s["error"] for s in streams if s["error"]})
             if errors:
                 result["viewer_errors"] = errors[:5]
@@ -516,7 +521,8 @@ def measure(kind, n, m, farm, seconds, warmup, sample):
             f"full-rate {result.get('viewers_full_rate')}/{result.get('viewers')}, lost {result.get('lost_packets')}, "
             f"p50/p99 {result.get('latency_p50_ms')}/{result.get('latency_p99_ms')} ms "
             f"(floor {result.get('latency_floor_p50_ms')}/{result.get('latency_floor_p99_ms')}; "
-            f"keyframe packets {result.get('latency_keyframe_p99_ms')}, others {result.get('latency_other_p99_ms')}), machine {result['machine_busy_cores']:.2f} cores, "
+            f"keyframe packets {result.get('latency_keyframe_p99_ms')}, others {result.get('latency_other_p99_ms')}; "
+            f"at read {result.get('latency_at_read_p99_ms')}, floor {result.get('latency_floor_at_read_p99_ms')}), machine {result['machine_busy_cores']:.2f} cores, "
             f"gateway drops {result.get('gateway_viewer_drops_window')} in the window ({result.get('gateway_viewer_drops_total')} in all)")
     finally:
         for v in viewers:

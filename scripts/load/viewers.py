@@ -11,7 +11,10 @@ Driven over stdin/stdout by run.py:
 
 Latency (--pair): streams are given as  relayed_url=direct_url  pairs. The direct stream reads the camera
 itself; each relayed RTP payload is matched to the direct one with the same payload bytes (the relay must
-not change payloads) and the arrival time difference is the relay's added latency. Parameter sets and
+not change payloads) and the arrival time difference is the relay's added latency. Arrival is the kernel's
+receive timestamp of the read (SO_TIMESTAMPNS: when the data reached the socket), so this process's own
+delays (Python, its GC, a busy batch) are not charged to the relay; the same samples timed at read are kept
+beside them (read_latency_ms). Parameter sets and
 filler NAL units repeat identically, so they are not matched; a payload seen twice within 5 s is ambiguous
 and skipped.
 """
@@ -23,11 +26,14 @@ import json
 import os
 import selectors
 import socket
+import struct
 import sys
 import time
 from urllib.parse import urlsplit
 
 KEEPALIVE_SECONDS = 20
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python names it only on some builds
+TIMESPEC = struct.Struct("@qq")
 MAX_BUFFER = 4 * 1024 * 1024
 
 
@@ -140,6 +146,10 @@ class Stream:
             raise ConnectionError(f"PLAY {status}")
         self.buf = buf
         sock.setblocking(False)
+        if self.pair_key is not None:
+            # Latency pairs: the kernel stamps each read with the arrival time of its data, so the figure
+            # does not include this process's own delay in getting to the socket.
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.last_keepalive = time.monotonic()
 
     def keepalive(self, now):
@@ -160,13 +170,14 @@ class Reader:
         self.selector = selectors.DefaultSelector()
         self.direct_seen = {}   # pair_key -> {digest: (arrival, arrival or None when ambiguous)}
         self.relayed_pending = {}  # pair_key -> {digest: arrival} of relayed payloads read before the camera's
-        self.latencies = {}     # pair_key -> [ms]
+        self.latencies = {}     # pair_key -> [ms], kernel arrival times (SO_TIMESTAMPNS)
+        self.read_latencies = {}  # pair_key -> [ms], the same samples timed when this process read them
         self.keyframe_latencies = {}  # pair_key -> [ms] of keyframe (IDR) packets only, also in latencies
         self.measuring = False
         self.offsets = {}
         self.ambiguous = 0
 
-    def on_packet(self, stream, data, now):
+    def on_packet(self, stream, data, now, kernel):
         if len(data) < 12:
             return
         seq = (data[2] << 8) | data[3]
@@ -204,11 +215,11 @@ class Reader:
             previous = seen.get(digest)
             # The same payload twice within 5 s cannot be matched: remember it as ambiguous (sent time None).
             ambiguous = previous is not None and now - previous[0] < 5
-            seen[digest] = (now, None if ambiguous else now, seq, ts)
+            seen[digest] = (now, None if ambiguous else now, seq, ts, kernel)
             early = pending.pop(digest, None)
             if early is not None and not ambiguous:
                 # The relayed copy was read first (the camera's sends to its sessions are not ordered).
-                self.record(stream.pair_key, (early[0] - now) * 1000.0, idr)
+                self.record(stream.pair_key, early[0] - now, early[3], kernel, idr)
                 self.offset(stream.pair_key, early[1], early[2], seq, ts)
             if len(seen) > 20000:
                 for key in [k for k, v in seen.items() if now - v[0] > 10]:
@@ -216,7 +227,7 @@ class Reader:
         else:
             entry = seen.get(digest)
             if entry is None or now - entry[0] > 5:
-                pending[digest] = (now, seq, ts)
+                pending[digest] = (now, seq, ts, kernel)
                 if len(pending) > 20000:
                     for key in [k for k, v in pending.items() if now - v[0] > 10]:
                         del pending[key]
@@ -224,10 +235,13 @@ class Reader:
             if entry[1] is None:
                 self.ambiguous += 1
                 return
-            self.record(stream.pair_key, (now - entry[1]) * 1000.0, idr)
+            self.record(stream.pair_key, now - entry[1], kernel, entry[4], idr)
             self.offset(stream.pair_key, seq, ts, entry[2], entry[3])
 
-    def record(self, key, ms, idr):
+    def record(self, key, read_delta, relayed_kernel, direct_kernel, idr):
+        read_ms = read_delta * 1000.0
+        ms = (relayed_kernel - direct_kernel) * 1000.0 if relayed_kernel and direct_kernel else read_ms
+        self.read_latencies.setdefault(key, []).append(read_ms)
         self.latencies.setdefault(key, []).append(ms)
         if idr:
             self.keyframe_latencies.setdefault(key, []).append(ms)
@@ -238,15 +252,23 @@ class Reader:
 
     def receive(self, stream):
         try:
-            chunk = stream.sock.recv(262144)
+            if stream.pair_key is None:
+                return stream.sock.recv(262144), time.monotonic(), None
+            chunk, ancillary, _, _ = stream.sock.recvmsg(262144, socket.CMSG_SPACE(TIMESPEC.size))
+            kernel = None
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= TIMESPEC.size:
+                    seconds, nanoseconds = TIMESPEC.unpack_from(value)
+                    kernel = seconds + nanoseconds / 1e9
+            return chunk, time.monotonic(), kernel
         except BlockingIOError:
             return None
         except OSError as e:
             stream.error = str(e)
             chunk = b""
-        return chunk, time.monotonic()
+        return chunk, time.monotonic(), None
 
-    def on_readable(self, stream, chunk, now):
+    def on_readable(self, stream, chunk, now, kernel):
         if not chunk:
             stream.closed = True
             stream.error = stream.error or "closed by server"
@@ -266,7 +288,7 @@ class Reader:
                 if n - pos < 4 + size:
                     break
                 if buf[pos + 1] == 0:
-                    self.on_packet(stream, buf[pos + 4:pos + 4 + size], now)
+                    self.on_packet(stream, buf[pos + 4:pos + 4 + size], now, kernel)
                 else:
                     stream.rtcp += 1
                 pos += 4 + size
@@ -313,8 +335,8 @@ class Reader:
                 if got is not None:
                     received.append((key.data, *got))
         received.sort(key=lambda item: item[0].role != "direct")
-        for stream, chunk, now in received:
-            self.on_readable(stream, chunk, now)
+        for stream, chunk, now, kernel in received:
+            self.on_readable(stream, chunk, now, kernel)
 
     def on_command(self):
         line = sys.stdin.readline()
@@ -327,6 +349,7 @@ class Reader:
                 stream.window = stream.counters()
             self.window_start = time.monotonic()
             self.latencies = {}
+            self.read_latencies = {}
             self.keyframe_latencies = {}
             self.relayed_pending = {}
             self.offsets = {}
@@ -395,6 +418,8 @@ class Reader:
                             "total_lost": stream.lost, "total_packets": stream.packets})
         print(json.dumps({"seconds": seconds, "streams": results,
                           "latency_ms": [v for key, values in self.latencies.items() if not isinstance(key, tuple) for v in values],
+                          "read_latency_ms": [v for key, values in self.read_latencies.items() if not isinstance(key, tuple) for v in values],
+                          "baseline_read_latency_ms": [v for key, values in self.read_latencies.items() if isinstance(key, tuple) for v in values],
                           "keyframe_latency_ms": [v for key, values in self.keyframe_latencies.items() if not isinstance(key, tuple) for v in values],
                           "baseline_latency_ms": [v for key, values in self.latencies.items() if isinstance(key, tuple) for v in values],
                           "latency_unmatched": self.ambiguous,
