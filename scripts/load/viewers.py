@@ -168,8 +168,8 @@ class Reader:
         self.args = args
         self.streams = []
         self.selector = selectors.DefaultSelector()
-        self.direct_seen = {}   # pair_key -> {digest: (arrival, arrival or None when ambiguous)}
-        self.relayed_pending = {}  # pair_key -> {digest: arrival} of relayed payloads read before the camera's
+        self.direct_seen = {}   # pair_key -> {digest: (arrival, arrival or None when ambiguous, seq, ts, kernel arrival)}
+        self.relayed_pending = {}  # pair_key -> {digest: (arrival, seq, ts, kernel arrival)} of relayed payloads read before the camera's
         self.latencies = {}     # pair_key -> [ms], kernel arrival times (SO_TIMESTAMPNS)
         self.read_latencies = {}  # pair_key -> [ms], the same samples timed when this process read them
         self.keyframe_latencies = {}  # pair_key -> [ms] of keyframe (IDR) packets only, also in latencies
