@@ -51,6 +51,8 @@ internal sealed record ConfigDiff
         var listenersChanged = previous is null
             || previous.RtspPort != next.RtspPort
             || previous.HttpPort != next.HttpPort
+            || previous.RtspMaxConnections != next.RtspMaxConnections
+            || previous.RtspMaxConnectionsPerClientAddress != next.RtspMaxConnectionsPerClientAddress
             || !string.Equals(previous.RtspBindAddress, next.RtspBindAddress, StringComparison.Ordinal)
             || !string.Equals(previous.HttpBindAddress, next.HttpBindAddress, StringComparison.Ordinal);
         return new ConfigDiff { Added = added, Removed = removed, Changed = changed, Unchanged = unchanged, ListenersChanged = listenersChanged };

@@ -15,6 +15,12 @@ internal sealed record GatewayConfig
     /// <summary>RTSP listener address. Optional, default "0.0.0.0".</summary>
     public string RtspBindAddress { get; init; } = "0.0.0.0";
 
+    /// <summary>RTSP connections the server holds at once; more are closed on accept. Optional, default 1000.</summary>
+    public int RtspMaxConnections { get; init; } = GatewayConfigLoader.DefaultRtspMaxConnections;
+
+    /// <summary>RTSP connections one client address may hold at once (session-flood defence). Optional, default 256.</summary>
+    public int RtspMaxConnectionsPerClientAddress { get; init; } = GatewayConfigLoader.DefaultRtspMaxConnectionsPerClientAddress;
+
     /// <summary>HTTP status listener port. Optional, default 8080; 0 means any free port.</summary>
     public int HttpPort { get; init; } = 8080;
 

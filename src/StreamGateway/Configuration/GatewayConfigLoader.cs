@@ -15,6 +15,9 @@ internal static partial class GatewayConfigLoader
 {
     public const string SectionName = "Gateway";
     public const int DefaultRtspPort = 8554;
+    public const int DefaultRtspMaxConnections = 1000;
+    public const int DefaultRtspMaxConnectionsPerClientAddress = 256;
+    private const int MaxRtspConnectionsLimit = 100_000;
     public const int DefaultHttpPort = 8080;
     public const string DefaultBindAddress = "0.0.0.0";
 
@@ -31,6 +34,7 @@ internal static partial class GatewayConfigLoader
     private static readonly string[] DistrictKeys = ["Destinations"];
     private static readonly string[] AuditKeys = ["Path"];
     private static readonly string[] ListenerKeys = ["Port", "BindAddress"];
+    private static readonly string[] RtspListenerKeys = [.. ListenerKeys, "MaxConnections", "MaxConnectionsPerClientAddress"];
     private static readonly string[] SchoolKeys = ["Name", "District", "Cameras", "Reconnect", "Recording", "Destinations"];
     private static readonly string[] CameraKeys = ["Source", "Transport", "Username", "Password", "OnDemand", "Reconnect", "Recording"];
 
@@ -129,12 +133,20 @@ internal static partial class GatewayConfigLoader
             WarnUnknownKeys(gateway, GatewayKeys);
             var rtsp = gateway.GetSection("Rtsp");
             var http = gateway.GetSection("Http");
-            WarnUnknownKeys(rtsp, ListenerKeys);
+            WarnUnknownKeys(rtsp, RtspListenerKeys);
             WarnUnknownKeys(http, ListenerKeys);
             var rtspPort = ReadPort(rtsp, DefaultRtspPort);
             var httpPort = ReadPort(http, DefaultHttpPort);
             var rtspBind = ReadBindAddress(rtsp);
             var httpBind = ReadBindAddress(http);
+            var maxConnections = ReadInt(rtsp, "MaxConnections", DefaultRtspMaxConnections, 1, MaxRtspConnectionsLimit, "connections");
+            // A VMS recording a whole district from one address opens a connection per camera: allow up to all of them.
+            var maxPerAddress = ReadInt(rtsp, "MaxConnectionsPerClientAddress", DefaultRtspMaxConnectionsPerClientAddress, 1, MaxRtspConnectionsLimit, "connections");
+            if (maxPerAddress > maxConnections)
+            {
+                Error(rtsp.GetSection("MaxConnectionsPerClientAddress").Path,
+                    $"{maxPerAddress} is more than Rtsp:MaxConnections ({maxConnections}); one address can never hold more than the server allows in all");
+            }
             if (rtspPort is > 0 && rtspPort == httpPort)
             {
                 Error(http.GetSection("Port").Path, $"port {httpPort} is also Rtsp:Port; give each listener its own port");
@@ -172,6 +184,8 @@ internal static partial class GatewayConfigLoader
             {
                 RtspPort = rtspPort!.Value,
                 RtspBindAddress = rtspBind!,
+                RtspMaxConnections = maxConnections,
+                RtspMaxConnectionsPerClientAddress = maxPerAddress,
                 HttpPort = httpPort!.Value,
                 HttpBindAddress = httpBind!,
                 Audit = audit,

@@ -107,7 +107,13 @@ internal sealed class GatewayHost : IAsyncDisposable
         await _archive.ApplyAsync(Config.Recording).ConfigureAwait(false);
 
         _rtspServer = new RtspServer(
-            new RtspServerOptions { BindAddress = IPAddress.Parse(Config.RtspBindAddress), Port = Config.RtspPort },
+            new RtspServerOptions
+            {
+                BindAddress = IPAddress.Parse(Config.RtspBindAddress),
+                Port = Config.RtspPort,
+                MaxConnections = Config.RtspMaxConnections,
+                MaxConnectionsPerClientAddress = Config.RtspMaxConnectionsPerClientAddress,
+            },
             _registry,
             _loggerFactory);
         _rtspServer.AccessPolicy = _access;

@@ -20,7 +20,7 @@ internal static partial class HostLog
     [LoggerMessage(104, LogLevel.Error, "Configuration change rejected, the last good configuration stays in force:\n{Errors}")]
     public static partial void ConfigRejected(ILogger logger, string errors);
 
-    [LoggerMessage(105, LogLevel.Warning, "Listener settings (ports, bind addresses) changed: they take effect at the next restart")]
+    [LoggerMessage(105, LogLevel.Warning, "Listener settings (ports, bind addresses, RTSP connection limits) changed: they take effect at the next restart")]
     public static partial void ListenerChangeNeedsRestart(ILogger logger);
 
     [LoggerMessage(106, LogLevel.Information, "Demo: simulated camera {Name} at {Url}")]

@@ -90,6 +90,8 @@ public class ConfigDiffTests
     [InlineData("Http.Port")]
     [InlineData("Rtsp.BindAddress")]
     [InlineData("Http.BindAddress")]
+    [InlineData("Rtsp.MaxConnections")]
+    [InlineData("Rtsp.MaxConnectionsPerClientAddress")]
     public void A_port_or_bind_address_edit_is_a_listener_change(string setting)
     {
         var previous = new GatewayConfig();
@@ -98,6 +100,8 @@ public class ConfigDiffTests
             "Rtsp.Port" => previous with { RtspPort = 9554 },
             "Http.Port" => previous with { HttpPort = 0 },
             "Rtsp.BindAddress" => previous with { RtspBindAddress = "127.0.0.1" },
+            "Rtsp.MaxConnections" => previous with { RtspMaxConnections = 2000 },
+            "Rtsp.MaxConnectionsPerClientAddress" => previous with { RtspMaxConnectionsPerClientAddress = 16 },
             _ => previous with { HttpBindAddress = "127.0.0.1" },
         };
 

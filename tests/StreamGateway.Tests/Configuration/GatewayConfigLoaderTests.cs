@@ -96,6 +96,7 @@ public class GatewayConfigLoaderTests
         Assert.True(result.Success, string.Join("; ", result.Errors));
         var config = result.Config!;
         Assert.Equal((8554, "0.0.0.0", 8080, "0.0.0.0"), (config.RtspPort, config.RtspBindAddress, config.HttpPort, config.HttpBindAddress));
+        Assert.Equal((1000, 256), (config.RtspMaxConnections, config.RtspMaxConnectionsPerClientAddress));
         var camera = config.Schools[0].Cameras[0];
         Assert.Equal((CameraTransport.Auto, false, (string?)null, (string?)null), (camera.Transport, camera.OnDemand, camera.Username, camera.Password));
     }
@@ -111,6 +112,8 @@ public class GatewayConfigLoaderTests
         { "Gateway:Http:Port", "65535", 65535 },
         { "Gateway:Rtsp:BindAddress", "127.0.0.1", "127.0.0.1" },
         { "Gateway:Http:BindAddress", "::1", "::1" },
+        { "Gateway:Rtsp:MaxConnections", "5000", 5000 },
+        { "Gateway:Rtsp:MaxConnectionsPerClientAddress", "1000", 1000 },
     };
 
     [Theory]
@@ -127,6 +130,8 @@ public class GatewayConfigLoaderTests
             "Transport" => camera.Transport,
             "OnDemand" => camera.OnDemand,
             "Port" => key.Contains("Rtsp", StringComparison.Ordinal) ? config.RtspPort : config.HttpPort,
+            "MaxConnections" => config.RtspMaxConnections,
+            "MaxConnectionsPerClientAddress" => config.RtspMaxConnectionsPerClientAddress,
             _ => key.Contains("Rtsp", StringComparison.Ordinal) ? config.RtspBindAddress : config.HttpBindAddress,
         };
         Assert.Equal(expected, actual);
@@ -149,6 +154,9 @@ public class GatewayConfigLoaderTests
         { "Gateway:Http:Port", "8554", "Gateway:Http:Port", "also Rtsp:Port" },
         { "Gateway:Rtsp:BindAddress:Ip", "127.0.0.1", "Gateway:Rtsp:BindAddress", "expected a single value" },
         { "Gateway:Rtsp:BindAddress", "all-interfaces", "Gateway:Rtsp:BindAddress", "not an IP address" },
+        { "Gateway:Rtsp:MaxConnections", "0", "Gateway:Rtsp:MaxConnections", "from 1 to 100000" },
+        { "Gateway:Rtsp:MaxConnections", "many", "Gateway:Rtsp:MaxConnections", "not a whole number of connections" },
+        { "Gateway:Rtsp:MaxConnectionsPerClientAddress", "2000", "Gateway:Rtsp:MaxConnectionsPerClientAddress", "more than Rtsp:MaxConnections (1000)" },
         { Camera + ":Source", null, Camera + ":Source", "Source is missing" },
         { Camera + ":Source", "  ", Camera + ":Source", "Source is missing" },
         { Camera + ":Source", "http://10.20.0.11/stream", Camera + ":Source", "must use rtsp:// or rtsps://" },
