@@ -116,7 +116,7 @@ internal static class ClipExporter
             [.. gaps.Select(g => new GapReport(g.From, g.To, Math.Round(g.Length.TotalSeconds, 1), g.Cause, g.CauseSource))],
             "ffmpeg concat demuxer, stream copy (no re-encoding), cut at keyframes");
         var sidecarPath = output + SidecarSuffix;
-        await File.WriteAllTextAsync(sidecarPath, JsonSerializer.Serialize(sidecar, ComplianceFormats.JsonOptions), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(sidecarPath, JsonSerializer.Serialize(sidecar, ArchiveJsonContext.Default.ExportSidecar), cancellationToken).ConfigureAwait(false);
         return new ExportResult(sidecar, sidecarPath, null);
     }
 

@@ -11,11 +11,6 @@ internal static class ComplianceFormats
 {
     public static readonly string[] Names = ["table", "csv", "json", "html"];
 
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -28,7 +23,7 @@ internal static class ComplianceFormats
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "use table, csv, json or html"),
     };
 
-    public static string Json(ComplianceReport report) => JsonSerializer.Serialize(report, JsonOptions);
+    public static string Json(ComplianceReport report) => JsonSerializer.Serialize(report, ArchiveJsonContext.Default.ComplianceReport);
 
     public static string Table(ComplianceReport report)
     {
@@ -165,3 +160,13 @@ internal static class ComplianceFormats
         return t.TotalDays >= 1 ? string.Create(Inv, $"{(int)t.TotalDays}d {t.Hours}h {t.Minutes}m") : t.TotalHours >= 1 ? string.Create(Inv, $"{t.Hours}h {t.Minutes}m {t.Seconds}s") : string.Create(Inv, $"{t.Minutes}m {t.Seconds}s");
     }
 }
+
+/// <summary>
+/// JSON of the archive's documents (compliance report, export sidecar), generated at compile time: web names
+/// (camelCase), indented, nulls written. The CLI's <c>--format json</c>, <c>/api/v1/compliance</c> and the
+/// sidecar share it, so they give the same document; no runtime code generation (NativeAOT-safe).
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ComplianceReport))]
+[JsonSerializable(typeof(ExportSidecar))]
+internal sealed partial class ArchiveJsonContext : JsonSerializerContext;

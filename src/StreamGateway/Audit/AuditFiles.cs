@@ -92,3 +92,14 @@ internal sealed record AuditRecord(long Seq, string Kind, string? User, string? 
         }
     }
 }
+
+/// <summary>One line of <c>audit query</c>'s output (JSON, PascalCase names as operators' scripts read them).</summary>
+internal sealed record AuditQueryLine(string Kind, string? User, string? Destination, string? Client, string School, string Camera, string Start, string End, long Bytes, string Ended)
+{
+    public static AuditQueryLine From(AuditRecord r) =>
+        new(r.Kind, r.User, r.Destination, r.Client, r.School, r.Camera, AuditChain.FormatTime(r.Start), AuditChain.FormatTime(r.End), r.Bytes, r.Ended);
+}
+
+/// <summary>Compile-time JSON for the audit CLI's output (default options: PascalCase, one line per record).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(AuditQueryLine))]
+internal sealed partial class AuditJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -350,19 +350,7 @@ internal static class GatewayCommandLine
 
         foreach (var record in AuditFiles.Query(path!, school, from, to))
         {
-            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
-            {
-                record.Kind,
-                record.User,
-                record.Destination,
-                record.Client,
-                record.School,
-                record.Camera,
-                Start = AuditChain.FormatTime(record.Start),
-                End = AuditChain.FormatTime(record.End),
-                record.Bytes,
-                record.Ended,
-            }));
+            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(AuditQueryLine.From(record), AuditJsonContext.Default.AuditQueryLine));
         }
 
         return ExitOk;

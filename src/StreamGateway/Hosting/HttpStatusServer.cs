@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -18,7 +17,7 @@ namespace StreamGateway.Hosting;
 /// </summary>
 internal sealed class HttpStatusServer : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly StatusJsonContext Json = StatusJsonContext.Default;
     private readonly GatewayHost _host;
     private readonly ILoggerFactory _loggerFactory;
     private WebApplication? _app;
@@ -51,13 +50,13 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/api/v1/streams", () => Results.Json(_host.GetStatus(), JsonOptions));
-        app.MapGet("/api/v1/status", () => Results.Json(_host.GetStatusReport(), JsonOptions));
+        app.MapGet("/api/v1/streams", () => Results.Json(_host.GetStatus(), Json.IReadOnlyListCameraStatus));
+        app.MapGet("/api/v1/status", () => Results.Json(_host.GetStatusReport(), Json.GatewayStatusReport));
         app.MapGet("/api/v1/compliance", async (HttpContext context) =>
         {
             if (Compliance is null)
             {
-                return Results.Json(new { error = "recording is not configured on this gateway" }, JsonOptions, statusCode: StatusCodes.Status404NotFound);
+                return Results.Json(new ApiError("recording is not configured on this gateway"), Json.ApiError, statusCode: StatusCodes.Status404NotFound);
             }
 
             int? days = null;
@@ -65,7 +64,7 @@ internal sealed class HttpStatusServer : IAsyncDisposable
             {
                 if (!int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var d) || d is < 1 or > 36_500)
                 {
-                    return Results.Json(new { error = "days must be a whole number of days (1..36500)" }, JsonOptions, statusCode: StatusCodes.Status400BadRequest);
+                    return Results.Json(new ApiError("days must be a whole number of days (1..36500)"), Json.ApiError, statusCode: StatusCodes.Status400BadRequest);
                 }
 
                 days = d;
@@ -76,9 +75,9 @@ internal sealed class HttpStatusServer : IAsyncDisposable
             return Results.Text(ComplianceFormats.Json(report), "application/json");
         });
         app.MapGet("/api/v1/archive", () => Retention?.Latest is { } status
-            ? Results.Json(ArchiveStatus(status), JsonOptions)
-            : Results.Json(new { error = "no retention pass yet, or recording is not configured" }, JsonOptions, statusCode: StatusCodes.Status404NotFound));
-        app.MapGet("/api/v1/recording", () => Results.Json(_host.GetRecordingStatus(), JsonOptions));
+            ? Results.Json(ArchiveStatusDocument.From(status), Json.ArchiveStatusDocument)
+            : Results.Json(new ApiError("no retention pass yet, or recording is not configured"), Json.ApiError, statusCode: StatusCodes.Status404NotFound));
+        app.MapGet("/api/v1/recording", () => Results.Json(_host.GetRecordingStatus(), Json.IReadOnlyListRecorderStatus));
         app.MapGet("/metrics", () =>
         {
             var text = PrometheusExporter.Write(_host.GetStatusReport());
@@ -96,30 +95,6 @@ internal sealed class HttpStatusServer : IAsyncDisposable
         var boundPort = bound is not null ? new Uri(bound).Port : port;
         LocalEndPoint = new IPEndPoint(address, boundPort);
     }
-
-    /// <summary>The retention status as JSON-friendly values (tuples do not serialize by name).</summary>
-    private static object ArchiveStatus(RetentionStatus s) => new
-    {
-        s.At,
-        s.FloorAtRisk,
-        s.DeletedSegments,
-        s.DeletedBytes,
-        s.KeptSegments,
-        OldestSegment = s.Oldest,
-        Forecast = new
-        {
-            Volume = s.Forecast.Volume.Name,
-            s.Forecast.Volume.TotalBytes,
-            s.Forecast.Volume.AvailableBytes,
-            s.Forecast.ArchiveBytes,
-            s.Forecast.BytesPerDay,
-            s.Forecast.DaysFit,
-            s.Forecast.RetentionDays,
-            Schools = s.Forecast.Schools,
-        },
-        CamerasToPause = s.CamerasToPause.Select(c => new { c.School, c.Camera }),
-        s.Error,
-    };
 
     public async ValueTask DisposeAsync()
     {

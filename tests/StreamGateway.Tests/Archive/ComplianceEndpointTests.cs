@@ -107,6 +107,9 @@ public sealed class ComplianceEndpointTests(SyntheticSegments segments) : IClass
         using var json = JsonDocument.Parse(status);
         Assert.Equal(atRisk == "1", json.RootElement.GetProperty("floorAtRisk").GetBoolean());
         Assert.True(json.RootElement.GetProperty("forecast").GetProperty("daysFit").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.String, json.RootElement.GetProperty("forecast").GetProperty("volume").ValueKind);
+        Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("forecast").GetProperty("schools").ValueKind);
+        Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("camerasToPause").ValueKind);
     }
 
     public void Dispose()
