@@ -32,6 +32,10 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src/StreamGateway/bin/Release/net10.0/StreamGateway.dll")
+# The same gateway compiled ahead of time (relay "gateway-aot"); published by this script when asked for.
+AOT_DIR = os.path.join(ROOT, "artifacts/aot")
+AOT_BIN = os.path.join(AOT_DIR, "StreamGateway")
+RELAYS = ("gateway", "gateway-aot", "gateway-wks", "gateway-tuned", "gstreamer", "gstreamer-passthrough", "ffmpeg")
 CLIP = os.path.join(ROOT, "artifacts/load/clip-2m.h264")
 WORK = os.path.join(ROOT, "artifacts/load")
 RESULTS = os.path.join(WORK, "results.json")
@@ -223,6 +227,15 @@ def wait_line(proc, prefix, timeout):
 
 # ---------------------------------------------------------------- relays
 
+def publish_aot():
+    """NativeAOT build of the gateway into artifacts/aot (the ILCompiler links with clang)."""
+    if shutil.which("clang") is None:
+        sys.exit("gateway-aot needs clang and zlib1g-dev: apt-get install -y clang zlib1g-dev")
+    log("publishing the gateway with NativeAOT into artifacts/aot (about 2 minutes)")
+    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/StreamGateway/StreamGateway.csproj"), "-c", "Release",
+                    "-r", "linux-x64", "-p:PublishAot=true", "-o", AOT_DIR, "-v", "quiet", "-nologo"], check=True)
+
+
 def gateway_config(n, camera_port, rtsp_port, http_port):
     schools = {}
     for i in range(1, n + 1):
@@ -258,7 +271,8 @@ class Relay:
             path = os.path.join(WORK, f"gateway-{self.n}.json")
             with open(path, "w") as f:
                 json.dump(gateway_config(self.n, self.camera_port, self.port, http), f, indent=1)
-            args = ["dotnet", DLL, "--config", path]
+            args = [AOT_BIN if self.kind == "gateway-aot" else "dotnet"] + ([] if self.kind == "gateway-aot" else [DLL])
+            args += ["--config", path]
             env = None
             if GATEWAY_ENV:
                 args = ["env", *GATEWAY_ENV] + args
@@ -658,10 +672,12 @@ def write_doc(store):
              "ffmpeg cannot serve RTSP to viewers (its RTSP muxer only pushes to a server), so this is the *pull side "
              "only*: no re-serving, no viewers, no latency. Its figures are a lower bound of a per-camera-process relay; "
              "frames from `-progress`, loss from its 'RTP: missed' warnings.",
+             "- **gateway-aot**: the same gateway code compiled ahead of time (`dotnet publish -p:PublishAot=true`, "
+             "NativeAOT: no JIT, no IL, trimmed); the same configuration and the same runtime settings as `gateway`.",
              "- **Load generator**: the camera farm and the viewers' own CPU is reported per run; it counts against the machine.",
              ""]
     combos = sorted({(r["n"], r["m"]) for r in results})
-    relays_order = ["gateway", "gateway-wks", "gateway-tuned", "gstreamer", "gstreamer-passthrough", "ffmpeg"]
+    relays_order = list(RELAYS)
     for n, m in combos:
         rows = {r["relay"]: r for r in results if r["n"] == n and r["m"] == m}
         relays = [k for k in relays_order if k in rows]
@@ -774,8 +790,10 @@ def main():
             combos = [(n, m) for n in map(int, args.n.split(",")) for m in map(int, args.m.split(","))]
         relays = args.relays.split(",")
         for relay in relays:
-            if relay not in ("gateway", "gateway-wks", "gateway-tuned", "gstreamer", "gstreamer-passthrough", "ffmpeg"):
-                sys.exit(f"unknown relay {relay}")
+            if relay not in RELAYS:
+                sys.exit(f"unknown relay {relay} (known: {', '.join(RELAYS)})")
+        if "gateway-aot" in relays:
+            publish_aot()
         if "ffmpeg" in relays and shutil.which("ffmpeg") is None:
             sys.exit("ffmpeg missing")
         store["machine"] = machine_info()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using StreamGateway.Demo;
+using StreamGateway.IntegrationTests.Infrastructure;
 using StreamGateway.Publish;
 using StreamGateway.Relay;
 
@@ -34,21 +35,7 @@ internal sealed class ServedReplay : IAsyncDisposable, IStreamResolver
 
     public string Url(string path = CameraPath) => $"rtsp://127.0.0.1:{Server.LocalEndPoint.Port}/{path}";
 
-    public static string ClipPath
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "StreamGateway.sln")))
-                {
-                    return Path.Combine(dir.FullName, "src", "StreamGateway", "demo", "clip.h264");
-                }
-            }
-
-            throw new InvalidOperationException("StreamGateway.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string ClipPath => Path.Combine(RepositoryPaths.Root, "src", "StreamGateway", "demo", "clip.h264");
 
     public static async Task<ServedReplay> StartAsync(RtspServerOptions? options = null, IReadOnlyDictionary<string, StreamHub>? extraHubs = null)
     {
