@@ -11,7 +11,6 @@ internal static class ComplianceFormats
 {
     public static readonly string[] Names = ["table", "csv", "json", "html"];
 
-
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static string Write(ComplianceReport report, string format) => format switch
