@@ -271,8 +271,7 @@ class Relay:
             path = os.path.join(WORK, f"gateway-{self.n}.json")
             with open(path, "w") as f:
                 json.dump(gateway_config(self.n, self.camera_port, self.port, http), f, indent=1)
-            args = [AOT_BIN if self.kind == "gateway-aot" else "dotnet"] + ([] if self.kind == "gateway-aot" else [DLL])
-            args += ["--config", path]
+            args = ([AOT_BIN] if self.kind == "gateway-aot" else ["dotnet", DLL]) + ["--config", path]
             env = None
             if GATEWAY_ENV:
                 args = ["env", *GATEWAY_ENV] + args

@@ -42,7 +42,7 @@ internal sealed class KillableCamera : IAsyncDisposable
     /// <summary>Starts on a free port picked now; the same port is used by every <see cref="RestartAsync"/>.</summary>
     public static async Task<KillableCamera> StartAsync(string mount, string kind, Stopwatch clock)
     {
-        var camera = new KillableCamera(FreePort(), mount, kind, clock);
+        var camera = new KillableCamera(FreePorts.Tcp(), mount, kind, clock);
         try
         {
             await camera.RestartAsync();
@@ -96,13 +96,6 @@ internal sealed class KillableCamera : IAsyncDisposable
         }
 
         ReadyAt = await ready.Task;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     public async ValueTask DisposeAsync()

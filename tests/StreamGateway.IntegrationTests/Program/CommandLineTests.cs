@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using StreamGateway.IntegrationTests.Infrastructure;
 
 namespace StreamGateway.IntegrationTests.Program;
@@ -51,39 +49,14 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task The_demo_serves_a_decodable_H264_camera_without_any_config()
     {
-        var rtspPort = FreeTcpPort();
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var gateway = ProcessRunner.Start(
-            "dotnet",
-            [GatewayDll],
-            line =>
-            {
-                if (line.StartsWith("Demo running", StringComparison.Ordinal))
-                {
-                    ready.TrySetResult();
-                }
-            },
-            environment: new Dictionary<string, string>
-            {
-                ["Gateway__Rtsp__Port"] = rtspPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Gateway__Http__Port"] = "0",
-                ["Gateway__Recording__Path"] = Path.Combine(_directory, "archive"),
-            });
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var url = $"rtsp://127.0.0.1:{rtspPort}/demo-school/cam1";
+        await using var gateway = await DemoGateway.StartAsync("dotnet", [GatewayDll], Path.Combine(_directory, "archive"));
+        var url = gateway.CameraUrl("cam1");
 
         var streams = await Ffprobe.ProbeAsync(url, "tcp", TimeSpan.FromSeconds(30));
         var frames = await Ffmpeg.CountFramesAsync(url, "tcp", seconds: 10, TimeSpan.FromSeconds(40));
 
         Assert.Contains(streams, s => s.CodecType == "video" && s.CodecName == "h264");
         Assert.True(frames.VideoFrames >= 200, $"decoded {frames.VideoFrames} frames in 10 s");
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using StreamGateway.IntegrationTests.Infrastructure;
 
@@ -23,32 +20,13 @@ public sealed class NativeAotTests : IDisposable
         Assert.True(File.Exists(binary),
             $"{binary} is missing: .ci/run publishes it (dotnet publish src/StreamGateway -c Release -r linux-x64 -p:PublishAot=true -o artifacts/aot; needs clang)");
 
-        var rtspPort = FreeTcpPort();
-        var httpPort = FreeTcpPort();
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var gateway = ProcessRunner.Start(
-            binary,
-            [],
-            line =>
-            {
-                if (line.StartsWith("Demo running", StringComparison.Ordinal))
-                {
-                    ready.TrySetResult();
-                }
-            },
-            environment: new Dictionary<string, string>
-            {
-                ["Gateway__Rtsp__Port"] = rtspPort.ToString(CultureInfo.InvariantCulture),
-                ["Gateway__Http__Port"] = httpPort.ToString(CultureInfo.InvariantCulture),
-                ["Gateway__Recording__Path"] = Path.Combine(_directory, "archive"),
-            });
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var url = $"rtsp://127.0.0.1:{rtspPort}/demo-school/cam1";
+        await using var gateway = await DemoGateway.StartAsync(binary, [], Path.Combine(_directory, "archive"));
+        var url = gateway.CameraUrl("cam1");
 
         var frames = await Ffmpeg.CountFramesAsync(url, "tcp", seconds: 10, TimeSpan.FromSeconds(40));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var status = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{httpPort}/api/v1/status"));
-        var metrics = await http.GetStringAsync($"http://127.0.0.1:{httpPort}/metrics");
+        using var status = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{gateway.HttpPort}/api/v1/status"));
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{gateway.HttpPort}/metrics");
 
         Assert.True(frames.VideoFrames >= 200, $"decoded {frames.VideoFrames} frames in 10 s");
         var cameras = status.RootElement.GetProperty("schools")[0].GetProperty("cameras");
@@ -56,13 +34,6 @@ public sealed class NativeAotTests : IDisposable
         Assert.All(cameras.EnumerateArray(), c => Assert.Equal("streaming", c.GetProperty("state").GetString()));
         Assert.Equal("H264", cameras[0].GetProperty("tracks")[0].GetProperty("encoding").GetString());
         Assert.Contains("streamgateway_relay_packets_outstanding ", metrics, StringComparison.Ordinal);
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

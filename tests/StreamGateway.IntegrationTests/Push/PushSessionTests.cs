@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using StreamGateway.IntegrationTests.Infrastructure;
 using StreamGateway.Protocols.Rtsp;
 using StreamGateway.Protocols.Sdp;
 using StreamGateway.Publish.Push;
@@ -144,7 +145,7 @@ public sealed class PushSessionTests
     [Fact]
     public async Task Attempts_back_off_exponentially_with_jitter_up_to_the_cap_on_the_injected_clock()
     {
-        var refused = PushToFfmpegTests.FreePort(); // nothing listens there: every connect is refused at once
+        var refused = FreePorts.Tcp(); // nothing listens there: every connect is refused at once
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var options = new PushOptions { InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) };
         using var hub = new StreamHub("school-1/cam");

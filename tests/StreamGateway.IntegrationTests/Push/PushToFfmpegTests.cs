@@ -16,7 +16,7 @@ public sealed class PushToFfmpegTests(ITestOutputHelper output)
     {
         var folder = Directory.CreateTempSubdirectory("push-ffmpeg-");
         var file = Path.Combine(folder.FullName, "received.mkv");
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         var url = $"rtsp://127.0.0.1:{port}/live/school-12";
         await using var camera = await PushedCamera.StartAsync();
 
@@ -50,13 +50,6 @@ public sealed class PushToFfmpegTests(ITestOutputHelper output)
         await camera.DisposeAsync();
         Assert.Equal(0, camera.Pool.Outstanding);
         folder.Delete(recursive: true);
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
