@@ -10,7 +10,7 @@ CPU (utime+stime from /proc/<pid>/stat, children included) is measured over the 
 after a warm-up; peak RSS is VmHWM. Latency is measured for a sample of cameras: a reader on the camera and
 a viewer on the relay in one quiet process, the same RTP payload matched on both (see viewers.py).
 
-Results are merged into artifacts/load/results.json (latest per relay, N, M) and docs/benchmarks.md and the
+Results are merged into docs/benchmarks-results.json (latest per relay, N, M; tracked) and docs/benchmarks.md and the
 PNG plot are regenerated from all of them.
 """
 
@@ -38,7 +38,8 @@ AOT_BIN = os.path.join(AOT_DIR, "StreamGateway")
 RELAYS = ("gateway", "gateway-aot", "gateway-wks", "gateway-tuned", "gstreamer", "gstreamer-passthrough", "ffmpeg")
 CLIP = os.path.join(ROOT, "artifacts/load/clip-2m.h264")
 WORK = os.path.join(ROOT, "artifacts/load")
-RESULTS = os.path.join(WORK, "results.json")
+# Tracked in git, so a fresh checkout can regenerate the doc without losing earlier runs.
+RESULTS = os.path.join(ROOT, "docs/benchmarks-results.json")
 DOC = os.path.join(ROOT, "docs/benchmarks.md")
 PLOT = os.path.join(ROOT, "docs/benchmarks-cpu-rss.png")
 PY = "/usr/bin/python3"
@@ -646,7 +647,7 @@ def write_doc(store):
              "/usr/bin/python3 scripts/load/run.py --runs 10x1,50x1,20x3,200x1 --seconds 60 --relays gateway,gstreamer,ffmpeg",
              "```", "",
              "The clip is made by `scripts/load/make-2m-clip.sh` (ffmpeg, testsrc2) under `artifacts/load/` when missing. "
-             "Results accumulate in `artifacts/load/results.json` (latest per relay, N, M); logs of every process in "
+             "Results accumulate in `docs/benchmarks-results.json` (latest per relay, N, M; kept in git); logs of every process in "
              "`artifacts/load/logs/`.", "",
              "## What is measured", "",
              "- **CPU**: utime+stime of the relay process (and any children) from `/proc/<pid>/stat`, over the "
