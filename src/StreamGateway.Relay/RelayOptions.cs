@@ -6,6 +6,12 @@ public sealed record RelayOptions
     /// <summary>Optional. Packets a subscriber may have queued before it drops (at least 1). Default 2048.</summary>
     public int SubscriberQueueCapacity { get; init; } = 2048;
 
+    /// <summary>
+    /// Optional. Keep the packets since the latest keyframe for newcomers (default true). Off, a newcomer
+    /// starts at the next keyframe and the hub holds no packets of its own.
+    /// </summary>
+    public bool GopCacheEnabled { get; init; } = true;
+
     /// <summary>Optional. Packets the GOP cache may hold; beyond that it is dropped until the next keyframe (at least 1). Default 8192.</summary>
     public int GopCacheMaxPackets { get; init; } = 8192;
 

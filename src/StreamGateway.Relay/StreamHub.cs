@@ -372,7 +372,7 @@ public sealed class StreamHub : IDisposable
             if (accessUnitStart)
             {
                 _keyframes++;
-                if (track == model.CacheTrack)
+                if (track == model.CacheTrack && _options.GopCacheEnabled)
                 {
                     _cache.Restart();
                 }

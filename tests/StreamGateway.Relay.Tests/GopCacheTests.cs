@@ -125,6 +125,26 @@ public sealed class GopCacheTests : RelayTestBase
     }
 
     [Fact]
+    public void With_the_cache_off_the_hub_holds_no_packet_and_a_newcomer_starts_at_the_next_keyframe()
+    {
+        StreamHub hub = CreateHub(new RelayOptions { GopCacheEnabled = false }, H264(V), Pcma(A));
+        var early = Subscribe(hub, "before any keyframe");
+        Publish(hub, [new Pkt(0, V, 100, Kf: true), new Pkt(1, A, 10), new Pkt(2, V, 200)]);
+
+        // Live viewers still get everything; the hub itself keeps nothing once they have read it.
+        Assert.Equal([0, 1, 2], Drain(early));
+        Assert.Equal((0, 0L), (hub.GetStats().GopCachePackets, hub.GetStats().GopCacheBytes));
+        Assert.Equal(0, Pool.Outstanding);
+
+        var newcomer = Subscribe(hub, "mid-GOP");
+        Publish(hub, [new Pkt(3, V, 300), new Pkt(4, A, 20), new Pkt(5, V, 400, Kf: true), new Pkt(6, V, 500)]);
+
+        Assert.Equal([5, 6], Drain(newcomer));
+        Assert.Equal(0, newcomer.DroppedPackets);
+        Assert.Equal(2, hub.GetStats().Keyframes); // keyframes are still tracked, for newcomers and stats
+    }
+
+    [Fact]
     public void StreamWithoutKeyframeVideo_HasNoCache()
     {
         StreamHub hub = CreateHub(null, Jpeg(0), Pcma(1));

@@ -21,6 +21,9 @@ internal sealed record ConfigDiff
     /// <summary>A listener port or bind address differs; those apply only on restart.</summary>
     public bool ListenersChanged { get; init; }
 
+    /// <summary><c>Gateway:Relay</c> differs; it applies only on restart.</summary>
+    public bool RelayChanged { get; init; }
+
     public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && !ListenersChanged;
 
     public static ConfigDiff Compute(GatewayConfig? previous, GatewayConfig next)
@@ -55,6 +58,11 @@ internal sealed record ConfigDiff
             || previous.RtspMaxConnectionsPerClientAddress != next.RtspMaxConnectionsPerClientAddress
             || !string.Equals(previous.RtspBindAddress, next.RtspBindAddress, StringComparison.Ordinal)
             || !string.Equals(previous.HttpBindAddress, next.HttpBindAddress, StringComparison.Ordinal);
-        return new ConfigDiff { Added = added, Removed = removed, Changed = changed, Unchanged = unchanged, ListenersChanged = listenersChanged };
+        var relayChanged = previous is not null && previous.Relay != next.Relay;
+        return new ConfigDiff
+        {
+            Added = added, Removed = removed, Changed = changed, Unchanged = unchanged,
+            ListenersChanged = listenersChanged, RelayChanged = relayChanged,
+        };
     }
 }

@@ -30,6 +30,9 @@ internal sealed record GatewayConfig
     /// <summary>Archive settings (<c>Gateway:Recording</c>). Optional, defaults in <see cref="RecordingSettings"/>.</summary>
     public RecordingSettings Recording { get; init; } = RecordingSettings.Default;
 
+    /// <summary>Relay settings (<c>Gateway:Relay</c>). Optional, defaults in <see cref="RelaySettings"/>.</summary>
+    public RelaySettings Relay { get; init; } = RelaySettings.Default;
+
     /// <summary>Every school, sorted by id (ordinal).</summary>
     public IReadOnlyList<SchoolConfig> Schools { get; init => field = ValueList<SchoolConfig>.From(value); } = ValueList<SchoolConfig>.Empty;
 

@@ -26,7 +26,7 @@ internal static partial class GatewayConfigLoader
 
     private const int MaxQuotedLength = 120;
 
-    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect", "Recording", "Destinations", "Districts", "Audit"];
+    private static readonly string[] GatewayKeys = ["Rtsp", "Http", "Schools", "Reconnect", "Recording", "Relay", "Destinations", "Districts", "Audit"];
     private static readonly string[] DestinationKeys = ["Name", "Push", "Pull"];
     private static readonly string[] PushKeys = ["Url", "Username", "Password", "Transport"];
     private static readonly string[] PullKeys = ["Users", "AllowBasic"];
@@ -154,6 +154,7 @@ internal static partial class GatewayConfigLoader
 
             var reconnect = ReadReconnect(gateway, ReconnectSettings.Default);
             var recording = ReadRecording(gateway);
+            var relay = ReadRelay(gateway);
             var schools = new List<SchoolConfig>();
             var schoolSections = gateway.GetSection("Schools").GetChildren().OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
             if (schoolSections.Count == 0)
@@ -190,6 +191,7 @@ internal static partial class GatewayConfigLoader
                 HttpBindAddress = httpBind!,
                 Audit = audit,
                 Recording = recording,
+                Relay = relay,
             };
         }
 
@@ -727,6 +729,24 @@ internal static partial class GatewayConfigLoader
                 SegmentSeconds = segment,
                 RetentionDays = retention,
                 MaxDays = maxDays is > 0 ? maxDays : null,
+            };
+        }
+
+        /// <summary>Reads <c>Gateway:Relay</c>; every bad value is its own error.</summary>
+        private RelaySettings ReadRelay(IConfigurationSection gateway)
+        {
+            var section = gateway.GetSection("Relay");
+            var defaults = RelaySettings.Default;
+            if (!section.Exists())
+            {
+                return defaults;
+            }
+
+            WarnUnknownKeys(section, RelaySettings.Keys);
+            return new RelaySettings
+            {
+                GopCache = ReadBool(section, "GopCache", defaults.GopCache),
+                GopCacheMaxMegabytes = ReadInt(section, "GopCacheMaxMegabytes", defaults.GopCacheMaxMegabytes, 1, RelaySettings.MaxGopCacheMegabytes, "MiB"),
             };
         }
 

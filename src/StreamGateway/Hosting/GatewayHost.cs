@@ -43,7 +43,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<GatewayHost>();
         _time = time ?? TimeProvider.System;
-        _relayOptions = relayOptions ?? new RelayOptions();
+        _relayOptions = relayOptions ?? config.Relay.ToRelayOptions();
         _recordings = new RecordingManager(loggerFactory, _time);
         _pushes = new PushSupervisor(loggerFactory, _time, () => _audit);
         _access = new PullAccessPolicy(BuildAccessRules(config), _time);
@@ -181,6 +181,11 @@ internal sealed class GatewayHost : IAsyncDisposable
             if (diff.ListenersChanged)
             {
                 HostLog.ListenerChangeNeedsRestart(_logger);
+            }
+
+            if (diff.RelayChanged)
+            {
+                HostLog.RelayChangeNeedsRestart(_logger);
             }
 
             foreach (var removed in diff.Removed)

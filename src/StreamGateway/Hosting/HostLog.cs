@@ -23,6 +23,9 @@ internal static partial class HostLog
     [LoggerMessage(105, LogLevel.Warning, "Listener settings (ports, bind addresses, RTSP connection limits) changed: they take effect at the next restart")]
     public static partial void ListenerChangeNeedsRestart(ILogger logger);
 
+    [LoggerMessage(113, LogLevel.Warning, "Relay settings (Gateway:Relay) changed: they take effect at the next restart")]
+    public static partial void RelayChangeNeedsRestart(ILogger logger);
+
     [LoggerMessage(106, LogLevel.Information, "Demo: simulated camera {Name} at {Url}")]
     public static partial void DemoCamera(ILogger logger, string name, string url);
 

@@ -35,6 +35,27 @@ public sealed class GopCacheTests(ITestOutputHelper output)
         Assert.True(relayedMedian < directMedian, $"gateway median {relayedMedian:0} ms is not below direct median {directMedian:0} ms");
     }
 
+    /// <summary>
+    /// <c>Gateway:Relay:GopCache</c> false, for memory-bound deployments: the gateway keeps no video of a
+    /// camera nobody watches, and a viewer still decodes from the camera's next keyframe.
+    /// </summary>
+    [Fact]
+    public async Task With_the_GOP_cache_off_the_gateway_holds_no_video_and_a_viewer_still_decodes()
+    {
+        await using var camera = await CameraServer.StartAsync([("cam", "h264")], gopSeconds: 1);
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            [("school-1/cam", camera.Url("cam"), "tcp")],
+            new Dictionary<string, string?> { ["Gateway:Relay:GopCache"] = "false" });
+
+        var frames = (await Ffmpeg.CountFramesAsync(gateway.Url("school-1/cam"), "tcp", seconds: 3, ToolTimeout)).VideoFrames;
+        var held = gateway.Pool.Outstanding;
+        output.WriteLine($"frames decoded in 3 s: {frames}; relay packets held with no viewer: {held}");
+
+        Assert.True(frames >= 25, $"viewer decoded only {frames} frames in 3 s");
+        // With the cache on, this camera's latest GOP stays held (14 packets in one run); off, at most one in flight.
+        Assert.True(held <= 1, $"{held} relay packets held with the GOP cache off and no viewer");
+    }
+
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();

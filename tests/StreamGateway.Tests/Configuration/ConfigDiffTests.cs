@@ -110,6 +110,19 @@ public class ConfigDiffTests
     }
 
     [Fact]
+    public void A_relay_setting_change_is_flagged_for_restart_and_touches_no_camera()
+    {
+        var previous = Config(Cam("a/keep"));
+        var next = previous with { Relay = new RelaySettings { GopCache = false } };
+
+        var diff = ConfigDiff.Compute(previous, next);
+
+        Assert.True(diff.RelayChanged);
+        Assert.Equal((0, 0, 0, 1), (diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged));
+        Assert.False(ConfigDiff.Compute(next, next with { Relay = new RelaySettings { GopCache = false } }).RelayChanged);
+    }
+
+    [Fact]
     public void Without_a_previous_config_everything_is_added()
     {
         var diff = ConfigDiff.Compute(null, Config(Cam("s/a"), Cam("t/b")));
