@@ -35,7 +35,8 @@ DLL = os.path.join(ROOT, "src/StreamGateway/bin/Release/net10.0/StreamGateway.dl
 # The same gateway compiled ahead of time (relay "gateway-aot"); published by this script when asked for.
 AOT_DIR = os.path.join(ROOT, "artifacts/aot")
 AOT_BIN = os.path.join(AOT_DIR, "StreamGateway")
-RELAYS = ("gateway", "gateway-aot", "gateway-wks", "gateway-tuned", "gstreamer", "gstreamer-passthrough", "ffmpeg")
+# "-nocache": the same gateway with Gateway:Relay:GopCache false (no video held per camera).
+RELAYS = ("gateway", "gateway-aot", "gateway-aot-nocache", "gateway-wks", "gateway-tuned", "gstreamer", "gstreamer-passthrough", "ffmpeg")
 CLIP = os.path.join(ROOT, "artifacts/load/clip-2m.h264")
 WORK = os.path.join(ROOT, "artifacts/load")
 # Tracked in git, so a fresh checkout can regenerate the doc without losing earlier runs.
@@ -237,7 +238,7 @@ def publish_aot():
                     "-r", "linux-x64", "-p:PublishAot=true", "-o", AOT_DIR, "-v", "quiet", "-nologo"], check=True)
 
 
-def gateway_config(n, camera_port, rtsp_port, http_port):
+def gateway_config(n, camera_port, rtsp_port, http_port, gop_cache=True):
     schools = {}
     for i in range(1, n + 1):
         school = f"school-{(i - 1) // 50 + 1}"
@@ -247,6 +248,7 @@ def gateway_config(n, camera_port, rtsp_port, http_port):
                         "Http": {"Port": http_port, "BindAddress": "127.0.0.1"},
                         # Relaying only: the peers do not record either.
                         "Recording": {"Enabled": False},
+                        "Relay": {"GopCache": gop_cache},
                         "Schools": schools}}
 
 
@@ -269,10 +271,11 @@ class Relay:
         if self.kind.startswith("gateway"):
             http = free_port()
             self.http = http
-            path = os.path.join(WORK, f"gateway-{self.n}.json")
+            gop_cache = not self.kind.endswith("-nocache")
+            path = os.path.join(WORK, f"gateway-{self.n}{'' if gop_cache else '-nocache'}.json")
             with open(path, "w") as f:
-                json.dump(gateway_config(self.n, self.camera_port, self.port, http), f, indent=1)
-            args = ([AOT_BIN] if self.kind == "gateway-aot" else ["dotnet", DLL]) + ["--config", path]
+                json.dump(gateway_config(self.n, self.camera_port, self.port, http, gop_cache), f, indent=1)
+            args = ([AOT_BIN] if self.kind.startswith("gateway-aot") else ["dotnet", DLL]) + ["--config", path]
             env = None
             if GATEWAY_ENV:
                 args = ["env", *GATEWAY_ENV] + args
@@ -792,7 +795,7 @@ def main():
         for relay in relays:
             if relay not in RELAYS:
                 sys.exit(f"unknown relay {relay} (known: {', '.join(RELAYS)})")
-        if "gateway-aot" in relays:
+        if any(r.startswith("gateway-aot") for r in relays):
             publish_aot()
         if "ffmpeg" in relays and shutil.which("ffmpeg") is None:
             sys.exit("ffmpeg missing")

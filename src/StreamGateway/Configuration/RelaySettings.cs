@@ -15,7 +15,7 @@ internal sealed record RelaySettings
     /// <summary>
     /// Keep each camera's packets since its latest keyframe, so a new viewer's picture starts at once.
     /// Optional, default true. Off, a viewer waits for the camera's next keyframe (up to one GOP) and
-    /// the gateway holds no video per camera: about 0.5 MB less per 2 Mbit/s camera with a 2 s GOP.
+    /// the gateway holds no video per camera: up to about 0.5 MB less per 2 Mbit/s camera with a 2 s GOP.
     /// </summary>
     public bool GopCache { get; init; } = true;
 
