@@ -233,6 +233,11 @@ def publish_aot():
     """NativeAOT build of the gateway into artifacts/aot (the ILCompiler links with clang)."""
     if shutil.which("clang") is None:
         sys.exit("gateway-aot needs clang and zlib1g-dev: apt-get install -y clang zlib1g-dev")
+    sources = [os.path.join(d, f) for d, _, files in os.walk(os.path.join(ROOT, "src"))
+               if os.sep + "bin" not in d and os.sep + "obj" not in d for f in files]
+    if os.path.exists(AOT_BIN) and os.path.getmtime(AOT_BIN) > max(os.path.getmtime(f) for f in sources):
+        log("artifacts/aot/StreamGateway is newer than every source file: not published again")
+        return
     log("publishing the gateway with NativeAOT into artifacts/aot (about 2 minutes)")
     subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/StreamGateway/StreamGateway.csproj"), "-c", "Release",
                     "-r", "linux-x64", "-p:PublishAot=true", "-o", AOT_DIR, "-v", "quiet", "-nologo"], check=True)
