@@ -682,6 +682,8 @@ def write_doc(store):
              "frames from `-progress`, loss from its 'RTP: missed' warnings.",
              "- **gateway-aot**: the same gateway code compiled ahead of time (`dotnet publish -p:PublishAot=true`, "
              "NativeAOT: no JIT, no IL, trimmed); the same configuration and the same runtime settings as `gateway`.",
+             "- **gateway-aot-nocache**: gateway-aot with `Gateway:Relay:GopCache` false: no video held per camera, a new "
+             "viewer starts at the camera's next keyframe.",
              "- **Load generator**: the camera farm and the viewers' own CPU is reported per run; it counts against the machine.",
              ""]
     combos = sorted({(r["n"], r["m"]) for r in results})
