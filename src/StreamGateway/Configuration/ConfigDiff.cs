@@ -24,7 +24,7 @@ internal sealed record ConfigDiff
     /// <summary><c>Gateway:Relay</c> differs; it applies only on restart.</summary>
     public bool RelayChanged { get; init; }
 
-    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && !ListenersChanged;
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && !ListenersChanged && !RelayChanged;
 
     public static ConfigDiff Compute(GatewayConfig? previous, GatewayConfig next)
     {

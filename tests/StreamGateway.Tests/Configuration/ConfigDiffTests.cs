@@ -118,6 +118,7 @@ public class ConfigDiffTests
         var diff = ConfigDiff.Compute(previous, next);
 
         Assert.True(diff.RelayChanged);
+        Assert.False(diff.IsEmpty);
         Assert.Equal((0, 0, 0, 1), (diff.Added.Count, diff.Removed.Count, diff.Changed.Count, diff.Unchanged));
         Assert.False(ConfigDiff.Compute(next, next with { Relay = new RelaySettings { GopCache = false } }).RelayChanged);
     }
