@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using StreamGateway.Configuration;
 
 namespace StreamGateway.Tests.Configuration;
@@ -8,21 +7,14 @@ public class RecordingConfigTests
     private const string School = "Gateway:Schools:school-12";
     private const string Camera = School + ":Cameras:entrance";
 
-    private static ConfigLoadResult LoadWith(params (string Key, string? Value)[] changes)
+    private static readonly Dictionary<string, string?> Base = new()
     {
-        var values = new Dictionary<string, string?>
-        {
-            [School + ":Name"] = "School No. 12",
-            [Camera + ":Source"] = "rtsp://10.20.0.11/stream1",
-            [School + ":Cameras:yard:Source"] = "rtsp://10.20.0.12/stream1",
-        };
-        foreach (var (key, value) in changes)
-        {
-            values[key] = value;
-        }
+        [School + ":Name"] = "School No. 12",
+        [Camera + ":Source"] = "rtsp://10.20.0.11/stream1",
+        [School + ":Cameras:yard:Source"] = "rtsp://10.20.0.12/stream1",
+    };
 
-        return GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
-    }
+    private static ConfigLoadResult LoadWith(params (string Key, string? Value)[] changes) => InMemoryConfig.Load(Base, changes);
 
     [Fact]
     public void Without_a_Recording_section_every_camera_is_recorded_to_data_archive_in_60_s_segments_for_30_days()

@@ -1,24 +1,16 @@
-using Microsoft.Extensions.Configuration;
 using StreamGateway.Configuration;
 
 namespace StreamGateway.Tests.Configuration;
 
 public class RelayConfigTests
 {
-    private static ConfigLoadResult LoadWith(params (string Key, string? Value)[] changes)
+    private static readonly Dictionary<string, string?> Base = new()
     {
-        var values = new Dictionary<string, string?>
-        {
-            ["Gateway:Schools:school-12:Name"] = "School No. 12",
-            ["Gateway:Schools:school-12:Cameras:entrance:Source"] = "rtsp://10.20.0.11/stream1",
-        };
-        foreach (var (key, value) in changes)
-        {
-            values[key] = value;
-        }
+        ["Gateway:Schools:school-12:Name"] = "School No. 12",
+        ["Gateway:Schools:school-12:Cameras:entrance:Source"] = "rtsp://10.20.0.11/stream1",
+    };
 
-        return GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "test");
-    }
+    private static ConfigLoadResult LoadWith(params (string Key, string? Value)[] changes) => InMemoryConfig.Load(Base, changes);
 
     [Fact]
     public void Without_a_Relay_section_the_GOP_cache_is_on_with_16_MiB_per_camera()
