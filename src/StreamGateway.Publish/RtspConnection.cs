@@ -148,7 +148,8 @@ internal sealed class RtspConnection
         RtspServerLog.ConnectionAccepted(_logger, Id, RemoteEndPoint);
         var reason = "client closed";
         var stream = new NetworkStream(_socket, ownsSocket: false);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        // Zero-byte reads: a viewer sends a request now and then, so its connection holds no buffer while it waits.
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         using var requestTimer = CancellationTokenSource.CreateLinkedTokenSource(_aborted.Token);
         var partialSince = 0L;
         var messages = new List<RtspMessage>();

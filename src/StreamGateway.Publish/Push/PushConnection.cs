@@ -44,7 +44,8 @@ internal sealed class PushConnection : IAsyncDisposable
         _time = time;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024));
+        // Zero-byte reads: the server answers a keep-alive now and then; no buffer is held while waiting for it.
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, useZeroByteReads: true));
         _requestTimeout = requestTimeout;
         if (credentials is { } c)
         {
