@@ -18,13 +18,19 @@ namespace StreamGateway.Relay;
 /// <para>
 /// A burst (a slow viewer's backlog, a reconnect storm) can leave many packets in the pool that steady state
 /// never needs again. Every <see cref="TrimInterval"/> the pool frees, per class, the packets that stayed
-/// unused the whole interval (the lowest free count seen since the last trim), so memory follows the load.
+/// unused for the last <see cref="TrimWindowIntervals"/> intervals (the lowest free count seen in that window),
+/// so memory follows the load about a minute later. One interval was too short: the GOP caches' packets come
+/// and go with each camera's keyframes, each interval's peak was a little above the last one's, and the pool
+/// freed and reallocated about 6 % of its packets every 10 s (120 KB/s of garbage at N=50 cameras).
 /// </para>
 /// </remarks>
 public sealed class RelayPacketPool
 {
     /// <summary>How often surplus pooled packets are freed (checked on returns, so an idle pool keeps what it has).</summary>
     public static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Trims a packet must stay unused through before it is freed (with <see cref="TrimInterval"/>: one minute).</summary>
+    public const int TrimWindowIntervals = 6;
 
     private const int MinSizeLog2 = 8;    // 256 bytes: RTCP and audio
     private const int MaxSizeLog2 = 20;   // 1 MiB; larger buffers are allocated exactly and never pooled
@@ -82,7 +88,7 @@ public sealed class RelayPacketPool
     }
 
     /// <summary>
-    /// Frees, per size class, the packets that were not rented since the last trim. Called by the pool itself
+    /// Frees, per size class, the packets that stayed unused through the last <see cref="TrimWindowIntervals"/> trims. Called by the pool itself
     /// every <see cref="TrimInterval"/> while packets flow; public for tests and for hosts that want it sooner.
     /// </summary>
     /// <returns>How many pooled packets were freed.</returns>
@@ -91,14 +97,15 @@ public sealed class RelayPacketPool
         int freed = 0;
         foreach (var sizeClass in _classes)
         {
-            int surplus = sizeClass.TakeLowWaterMark();
-            for (int i = 0; i < surplus && sizeClass.TryTake(out _); i++)
+            int surplus = sizeClass.EndInterval();
+            int freedHere = 0;
+            for (; freedHere < surplus && sizeClass.TryTake(out _); freedHere++)
             {
                 Interlocked.Decrement(ref _pooledCount);
-                freed++;
             }
 
-            sizeClass.ResetLowWaterMark();
+            sizeClass.Forget(freedHere);
+            freed += freedHere;
         }
 
         return freed;
@@ -162,10 +169,13 @@ public sealed class RelayPacketPool
     private static int ClassSize(int index) =>
         index % 2 == 0 ? 1 << (MinSizeLog2 + index / 2) : 3 << (MinSizeLog2 + index / 2 - 1);
 
-    /// <summary>The free packets of one buffer size, with the fewest free since the last trim.</summary>
+    /// <summary>The free packets of one buffer size, with the fewest free in each of the last trim intervals.</summary>
     private sealed class SizeClass(int size)
     {
         private readonly ConcurrentQueue<RelayPacket> _free = new();
+        // Lowest free count of each of the last intervals (ring; 0 until observed, so nothing is freed sooner).
+        private readonly int[] _windowMarks = new int[TrimWindowIntervals];
+        private int _windowNext;
         private int _count;
         private int _lowWaterMark;
 
@@ -195,8 +205,22 @@ public sealed class RelayPacketPool
             return true;
         }
 
-        public int TakeLowWaterMark() => Volatile.Read(ref _lowWaterMark);
+        /// <summary>Closes the current interval; returns how many packets stayed free through the whole window.</summary>
+        public int EndInterval()
+        {
+            _windowMarks[_windowNext] = Volatile.Read(ref _lowWaterMark);
+            _windowNext = (_windowNext + 1) % _windowMarks.Length;
+            Volatile.Write(ref _lowWaterMark, Volatile.Read(ref _count));
+            return _windowMarks.Min();
+        }
 
-        public void ResetLowWaterMark() => Volatile.Write(ref _lowWaterMark, Volatile.Read(ref _count));
+        /// <summary>After freeing: the freed packets no longer count as free in the window's marks.</summary>
+        public void Forget(int freed)
+        {
+            for (int i = 0; i < _windowMarks.Length; i++)
+            {
+                _windowMarks[i] = Math.Max(0, _windowMarks[i] - freed);
+            }
+        }
     }
 }

@@ -121,8 +121,9 @@ public sealed class RelayPacketPoolTests : RelayTestBase
     }
 
     [Fact]
-    public void Trim_FreesOnlyThePacketsThatStayedUnusedSinceTheLastTrim()
+    public void Trim_FreesOnlyThePacketsThatStayedUnusedThroughAWholeWindow()
     {
+        const int window = RelayPacketPool.TrimWindowIntervals;
         var pool = new RelayPacketPool();
         RelayPacket[] burst = Enumerable.Range(0, 100).Select(_ => pool.Rent(1400)).ToArray();
         foreach (var packet in burst)
@@ -133,24 +134,70 @@ public sealed class RelayPacketPoolTests : RelayTestBase
         Assert.Equal(0, pool.Trim()); // the first interval only starts the count
         Assert.Equal(100, pool.PooledCount);
 
-        // Steady state after the burst: at most 10 packets in use at a time.
-        for (int round = 0; round < 5; round++)
+        // Steady state after the burst: at most 10 packets in use at a time. The 90 spare ones are freed only when
+        // they stayed spare through a whole window; until then every trim keeps them.
+        for (int interval = 1; interval <= window; interval++)
         {
-            RelayPacket[] inUse = Enumerable.Range(0, 10).Select(_ => pool.Rent(1400)).ToArray();
+            UseAtOnce(pool, 10);
+            Assert.Equal(interval < window ? 0 : 90, pool.Trim());
+        }
+
+        Assert.Equal(10, pool.PooledCount);
+
+        // The 10 that steady state uses are kept as long as they are used at least once a window.
+        for (int interval = 0; interval < 2 * window; interval++)
+        {
+            if (interval % window == window - 1)
+            {
+                UseAtOnce(pool, 10);
+            }
+
+            Assert.Equal(0, pool.Trim());
+        }
+
+        // A whole window without a rent: nothing is needed.
+        int freed = 0;
+        for (int interval = 0; interval < window; interval++)
+        {
+            freed += pool.Trim();
+        }
+
+        Assert.Equal(10, freed);
+        Assert.Equal(0, pool.PooledCount);
+
+        static void UseAtOnce(RelayPacketPool pool, int count)
+        {
+            RelayPacket[] inUse = Enumerable.Range(0, count).Select(_ => pool.Rent(1400)).ToArray();
             foreach (var packet in inUse)
             {
                 packet.Release();
             }
         }
-
-        Assert.Equal(90, pool.Trim());
-        Assert.Equal(10, pool.PooledCount);
-        Assert.Equal(10, pool.Trim()); // a whole interval without a rent: nothing is needed
-        Assert.Equal(0, pool.PooledCount);
     }
 
     [Fact]
-    public void Pool_TrimsItselfWhilePacketsFlow_OnceATrimIntervalHasPassed()
+    public void Trim_KeepsWhatAFluctuatingLoadNeeds_SoSteadyStateDoesNotReallocate()
+    {
+        // The GOP caches' shape: the packets in use swing between 50 and 100 from one interval to the next. Trimming
+        // to each interval's own peak freed what the next peak needed again; a window keeps the largest recent peak.
+        var pool = new RelayPacketPool();
+        for (int interval = 0; interval < 4 * RelayPacketPool.TrimWindowIntervals; interval++)
+        {
+            int inUse = interval % 2 == 0 ? 100 : 50;
+            RelayPacket[] packets = Enumerable.Range(0, inUse).Select(_ => pool.Rent(1400)).ToArray();
+            foreach (var packet in packets)
+            {
+                packet.Release();
+            }
+
+            Assert.Equal(0, pool.Trim());
+        }
+
+        Assert.Equal(100, pool.PooledCount);
+    }
+
+    [Fact]
+    public void Pool_TrimsItselfWhilePacketsFlow_OnceAWholeWindowHasPassed()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var pool = new RelayPacketPool(time: clock);
@@ -162,6 +209,13 @@ public sealed class RelayPacketPoolTests : RelayTestBase
 
         clock.Advance(RelayPacketPool.TrimInterval);
         Churn(pool, 2048); // the first automatic trim starts the count
+        for (int interval = 1; interval < RelayPacketPool.TrimWindowIntervals; interval++)
+        {
+            clock.Advance(RelayPacketPool.TrimInterval);
+            Churn(pool, 2048);
+            Assert.Equal(3000, pool.PooledCount); // not yet a whole window
+        }
+
         clock.Advance(RelayPacketPool.TrimInterval);
         Churn(pool, 2048);
 
