@@ -12,10 +12,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# As the gateway process runs (src/StreamGateway/Program.cs): socket completions inline and one socket engine thread
-# per two cores, for the whole-path rig.
-export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="${DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS:-1}"
-export DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT="${DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}"
+# The benchmarks apply the gateway's socket threading themselves (SocketThreadingDefaults, in their Main).
 
 PROJECT=tests/StreamGateway.Benchmarks
 dotnet build "$PROJECT" -c Release --nologo -v q

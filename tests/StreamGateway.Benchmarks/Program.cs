@@ -11,6 +11,8 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        // The gateway's socket threading, for the whole-path rig (before the first socket; child processes inherit it).
+        StreamGateway.Publish.SocketThreadingDefaults.Apply();
         if (args.Length > 0 && args[0] == "--alloc-profile")
         {
             AllocationProfile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
