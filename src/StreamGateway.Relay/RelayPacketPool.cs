@@ -97,14 +97,8 @@ public sealed class RelayPacketPool
         int freed = 0;
         foreach (var sizeClass in _classes)
         {
-            int surplus = sizeClass.EndInterval();
-            int freedHere = 0;
-            for (; freedHere < surplus && sizeClass.TryTake(out _); freedHere++)
-            {
-                Interlocked.Decrement(ref _pooledCount);
-            }
-
-            sizeClass.Forget(freedHere);
+            int freedHere = sizeClass.Trim();
+            Interlocked.Add(ref _pooledCount, -freedHere);
             freed += freedHere;
         }
 
@@ -205,22 +199,28 @@ public sealed class RelayPacketPool
             return true;
         }
 
-        /// <summary>Closes the current interval; returns how many packets stayed free through the whole window.</summary>
-        public int EndInterval()
+        /// <summary>
+        /// Closes the current interval and frees the packets that stayed free through the whole window; the freed
+        /// ones then no longer count as free in the window's earlier marks. Returns how many were freed.
+        /// </summary>
+        public int Trim()
         {
             _windowMarks[_windowNext] = Volatile.Read(ref _lowWaterMark);
             _windowNext = (_windowNext + 1) % _windowMarks.Length;
             Volatile.Write(ref _lowWaterMark, Volatile.Read(ref _count));
-            return _windowMarks.Min();
-        }
+            int surplus = _windowMarks.Min();
+            int freed = 0;
+            while (freed < surplus && TryTake(out _))
+            {
+                freed++;
+            }
 
-        /// <summary>After freeing: the freed packets no longer count as free in the window's marks.</summary>
-        public void Forget(int freed)
-        {
             for (int i = 0; i < _windowMarks.Length; i++)
             {
                 _windowMarks[i] = Math.Max(0, _windowMarks[i] - freed);
             }
+
+            return freed;
         }
     }
 }
