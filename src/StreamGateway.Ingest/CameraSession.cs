@@ -19,6 +19,8 @@ internal sealed class CameraSession : IAsyncDisposable
 {
     private const int DefaultSessionTimeoutSeconds = 60;
     private static readonly TimeSpan RtcpReportInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MinWatchdogTick = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxWatchdogTick = TimeSpan.FromMilliseconds(500);
 
     private readonly CameraSourceOptions _options;
     private readonly IngestTransport _transport;
@@ -162,7 +164,7 @@ internal sealed class CameraSession : IAsyncDisposable
         // within a tenth of its limit. The connection's end stops the ticker, so the loop waits on the ticker alone:
         // a wait on a PeriodicTimer does not allocate, where a WhenAny of two tasks per tick did (about 40 KB/s of
         // garbage at N=50 cameras, and 200 timer wake-ups/s with the earlier fixed 250 ms).
-        var period = TimeSpan.FromTicks(Math.Clamp(_options.Reconnect.StallTimeout.Ticks / 10, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerMillisecond * 500));
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.Reconnect.StallTimeout.Ticks / 10, MinWatchdogTick.Ticks, MaxWatchdogTick.Ticks));
         using var ticker = new PeriodicTimer(period, _time);
         _ = connection.Completion.ContinueWith(static (_, state) => ((PeriodicTimer)state!).Dispose(), ticker, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         while (!cancellationToken.IsCancellationRequested)
